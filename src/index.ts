@@ -1,0 +1,20 @@
+/**
+ * tfjs-pca: class-based PCA for TensorFlow.js.
+ *
+ * Computes, for each class, the principal components of a layer's input,
+ * and turns them into layer weights.
+ *
+ * @packageDocumentation
+ */
+export {NotImplementedError, ValueError} from './errors';
+export {PcaBiasInitializer, PcaInitializer, PcaInitializerArgs,
+        PcaInitializerConfig} from './layers/pca-initializer';
+export {KernelAndBias, kernelFromPca, KernelOptions} from './layers/kernel';
+export {symmetricEigen, SymmetricEigen} from './linalg/symmetric-eigen';
+export {topEigen, TopEigenOptions, TopEigenResult} from './linalg/top-eigen';
+export {ClassComponents, classPca, classPcaFromStatistics, ClassPcaResult,
+        classPcaSync, ClassShortfall, PcaInput} from './pca/class-pca';
+export {Allocation, ClassPcaOptions, PcaProgress} from './pca/options';
+export {ClassStatistics, ClassStatisticsJSON} from './stats/class-statistics';
+export {PcaDataset} from './stats/dataset';
+export {LabelsInput} from './stats/labels';

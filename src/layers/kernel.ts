@@ -1,0 +1,109 @@
+import {ValueError} from '../errors';
+import {ClassPcaResult} from '../pca/class-pca';
+import {equalSplit} from '../pca/options';
+
+/** How class-based PCA components become the units of a layer. */
+export interface KernelOptions {
+  /**
+   * Give each component two units, +w and −w, so that a ReLU keeps both
+   * sides of the projection. Halves the components that fit in the units.
+   */
+  pairs: boolean;
+  /**
+   * Scale each unit so its pre-activation has unit variance over the data
+   * (and centre it with the bias), or leave components at unit length.
+   */
+  standardize: boolean;
+}
+
+/** A kernel [d, units] and the matching centring bias [units]. */
+export interface KernelAndBias {
+  kernel: Float32Array;
+  bias: Float32Array;
+  /** Which class each unit's component came from. */
+  unitClass: Int32Array;
+}
+
+/**
+ * A variance below this fraction of the mean unit variance is treated as
+ * zero: such a unit sees a direction the data does not vary along, and
+ * scaling it up would only amplify rounding noise.
+ */
+const MIN_RELATIVE_VARIANCE = 1e-8;
+
+/**
+ * Builds a Dense kernel of shape [dim, units] from a class-based PCA.
+ *
+ * Units are shared among the classes in equal parts (the first classes get
+ * one more when they do not divide), each class contributing its leading
+ * components in order. Unit j with component w, data variance v and data
+ * mean projection p gets the column w / √v and the bias −p / √v, so its
+ * pre-activation has mean 0 and variance 1 over the data and a ReLU cuts it
+ * at its mean.
+ *
+ * @throws ValueError naming both shapes when the PCA cannot fill the kernel.
+ */
+export function kernelFromPca(
+    pca: ClassPcaResult, shape: number[], o: KernelOptions): KernelAndBias {
+  const [dim, units] = shape;
+  const perUnit = o.pairs ? 2 : 1;
+  if (dim !== pca.dim || units % perUnit !== 0) {
+    throw new ValueError(
+        `PcaInitializer: cannot fill a kernel of shape [${shape.join(', ')}] ` +
+        `from a class-based PCA of ${pca.dim} features and ` +
+        `${pca.numClasses} classes: the kernel must have ${pca.dim} rows` +
+        `${o.pairs ? ' and an even number of units (pairs is on)' : ''}.`);
+  }
+  const wanted = equalSplit(units / perUnit, pca.numClasses);
+  const short = wanted.findIndex((k, c) => k > pca.classes[c].numComponents);
+  if (short >= 0) {
+    throw new ValueError(
+        `PcaInitializer: a kernel of shape [${shape.join(', ')}] needs ` +
+        `${wanted[short]} components of class ${short}, but the class-based ` +
+        `PCA holds ${pca.classes[short].numComponents}; compute it with ` +
+        `more components or use fewer units.`);
+  }
+
+  const kernel = new Float32Array(dim * units);
+  const bias = new Float32Array(units);
+  const unitClass = new Int32Array(units);
+  const scales = unitScales(pca, wanted, o.standardize);
+  let unit = 0;
+  wanted.forEach((k, c) => {
+    const cls = pca.classes[c];
+    for (let i = 0; i < k; i++) {
+      const scale = scales[c][i];
+      for (const sign of o.pairs ? [1, -1] : [1]) {
+        for (let r = 0; r < dim; r++) {
+          kernel[r * units + unit] = sign * scale * cls.components[i * dim + r];
+        }
+        bias[unit] = o.standardize ?
+            -sign * scale * cls.dataMeanProjection[i] : 0;
+        unitClass[unit] = c;
+        unit++;
+      }
+    }
+  });
+  return {kernel, bias, unitClass};
+}
+
+/** 1/√(data variance) per component, with a floor for dead directions. */
+function unitScales(
+    pca: ClassPcaResult, wanted: number[], standardize: boolean):
+    Float64Array[] {
+  if (!standardize) {
+    return wanted.map(k => new Float64Array(k).fill(1));
+  }
+  let sum = 0;
+  let count = 0;
+  wanted.forEach((k, c) => {
+    for (let i = 0; i < k; i++) {
+      sum += pca.classes[c].dataVariance[i];
+      count++;
+    }
+  });
+  const floor = MIN_RELATIVE_VARIANCE * Math.max(sum / count, 1e-30);
+  return wanted.map((k, c) => Float64Array.from(
+      pca.classes[c].dataVariance.subarray(0, k),
+      v => 1 / Math.sqrt(Math.max(v, floor))));
+}

@@ -1,0 +1,240 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {describe, ValueError} from '../errors';
+import {block, congruence, multiply} from './dense';
+import {orthonormalTransform} from './orthonormalize';
+import {SeededRandom} from './random';
+import {symmetricEigen} from './symmetric-eigen';
+
+/** Options of {@link topEigen}. */
+export interface TopEigenOptions {
+  /**
+   * Extra vectors iterated beyond the k requested. A larger block converges
+   * in fewer iterations (the rate is λ(k+p+1)/λ(k) per iteration) at a
+   * higher cost per iteration. Defaults to `max(8, ceil(k / 2))`.
+   */
+  oversample?: number;
+  /** Upper bound on subspace iterations. Defaults to 200. */
+  maxIterations?: number;
+  /**
+   * Convergence threshold on the residual ‖A·v − λ·v‖ of each of the top k
+   * eigenpairs, relative to the largest eigenvalue. By the Davis–Kahan
+   * bound, the angle of an eigenvector is at most this times λ₁ over its
+   * eigengap. Defaults to 1e-5, close to the float32 noise floor.
+   */
+  tolerance?: number;
+  /** Seed of the random starting subspace. Defaults to 0. */
+  seed?: number;
+}
+
+/** The top eigenpairs of one symmetric matrix. */
+export interface TopEigenResult {
+  /** The k largest eigenvalues, in descending order. */
+  values: Float64Array;
+  /** The matching unit eigenvectors as rows, row-major k×d. */
+  vectors: Float32Array;
+  /** Subspace iterations run. */
+  iterations: number;
+  /** Whether every residual met the tolerance before `maxIterations`. */
+  converged: boolean;
+}
+
+interface SolverState {
+  a: tf.Tensor2D;
+  k: number;
+  basis: tf.Tensor2D;
+  rng: SeededRandom;
+  result?: TopEigenResult;
+  iterations: number;
+}
+
+/**
+ * The k largest eigenvalues and their eigenvectors of each symmetric
+ * positive semi-definite d×d matrix in `matrices`.
+ *
+ * Block subspace iteration with Rayleigh–Ritz: a basis of m = k + p rows Q
+ * is multiplied by A on the backend (the only O(d²) work, so a GPU backend
+ * does it), and the small m×m problems that keep the basis orthonormal and
+ * extract Ritz pairs are solved in float64 on the host. Directions that
+ * collapse (zero or repeated eigenvalues, rank-deficient A) are replaced by
+ * fresh random ones, so the result is always an orthonormal basis and never
+ * NaN. Classes are iterated together and leave the loop as they converge.
+ *
+ * @param matrices Symmetric PSD matrices, all d×d.
+ * @param k How many eigenpairs to return for each matrix (a number, or one
+ *   per matrix), each between 1 and d.
+ * @returns One {@link TopEigenResult} per matrix, in order.
+ * @throws ValueError if a matrix is not square or k is out of range.
+ *
+ * @example
+ * ```js
+ * const a = tf.tensor2d([[2, 1], [1, 2]]);
+ * const [{values, vectors}] = topEigen([a], 1);
+ * // values ≈ [3], vectors ≈ [0.707, 0.707] (up to sign)
+ * ```
+ */
+export function topEigen(
+    matrices: tf.Tensor2D[], k: number|number[],
+    options: TopEigenOptions = {}): TopEigenResult[] {
+  const ks = validateTopEigenArgs(matrices, k);
+  const maxIterations = options.maxIterations ?? 200;
+  const tolerance = options.tolerance ?? 1e-5;
+  const seed = options.seed ?? 0;
+
+  const states: SolverState[] = [];
+  try {
+    matrices.forEach((a, i) => {
+      const d = a.shape[0];
+      const oversample =
+          options.oversample ?? Math.max(8, Math.ceil(ks[i] / 2));
+      const m = Math.min(d, ks[i] + oversample);
+      const rng = new SeededRandom(seed + 7919 * i);
+      const basis = tf.tensor2d(rng.normals(m * d), [m, d]);
+      states.push({a, k: ks[i], basis, rng, iterations: 0});
+    });
+
+    let active = states;
+    for (let it = 0; it < maxIterations && active.length > 0; it++) {
+      const last = it === maxIterations - 1;
+      for (const state of active) {
+        iterate(state, tolerance, last);
+      }
+      active = active.filter(s => s.result === undefined);
+    }
+    return states.map(s => s.result as TopEigenResult);
+  } finally {
+    states.forEach(s => s.basis.dispose());
+  }
+}
+
+function validateTopEigenArgs(
+    matrices: tf.Tensor2D[], k: number|number[]): number[] {
+  if (!Array.isArray(matrices)) {
+    throw new ValueError(
+        `topEigen: \`matrices\` must be an array of square Tensor2D, ` +
+        `received ${describe(matrices)}.`);
+  }
+  const ks = Array.isArray(k) ? k : matrices.map(() => k);
+  if (ks.length !== matrices.length) {
+    throw new ValueError(
+        `topEigen: \`k\` has ${ks.length} entries but there are ` +
+        `${matrices.length} matrices.`);
+  }
+  matrices.forEach((a, i) => {
+    if (a.rank !== 2 || a.shape[0] !== a.shape[1]) {
+      throw new ValueError(
+          `topEigen: matrices[${i}] must be square, received ` +
+          `${describe(a)}.`);
+    }
+    const d = a.shape[0];
+    if (!Number.isInteger(ks[i]) || ks[i] < 1 || ks[i] > d) {
+      throw new ValueError(
+          `topEigen: k for matrices[${i}] must be an integer in ` +
+          `[1, ${d}], received ${describe(ks[i])}.`);
+    }
+  });
+  return ks;
+}
+
+/**
+ * One subspace iteration: Z = Q·A, Rayleigh–Ritz on span(Q), residuals of
+ * the top k Ritz pairs, and the next orthonormal basis from A times the
+ * Ritz vectors.
+ */
+function iterate(state: SolverState, tolerance: number, last: boolean) {
+  const {a, k} = state;
+  const d = a.shape[0];
+  const m = state.basis.shape[0];
+
+  // Q and Z = Q·A as rows; their joint Gram holds Q·Qᵀ, Q·A·Qᵀ and Z·Zᵀ.
+  const z: tf.Tensor2D = tf.tidy(() => tf.matMul(state.basis, a));
+  try {
+    const gram = tf.tidy(() => {
+      const both = tf.concat([state.basis, z], 0);
+      return tf.matMul(both, tf.transpose(both));
+    });
+    const g = gram.dataSync();
+    gram.dispose();
+    const basisGram = block(g, 2 * m, 0, 0, m);
+    const projected = block(g, 2 * m, 0, m, m);
+    const imageGram = block(g, 2 * m, m, m, m);
+
+    // Rayleigh–Ritz in an orthonormalized copy of the basis.
+    const orth = orthonormalTransform(basisGram, m);
+    const ritz = symmetricEigen(
+        congruence(orth.t, projected, orth.rank, m), orth.rank);
+    const coeffs = multiply(ritz.vectors, orth.t, orth.rank, orth.rank, m);
+
+    const top = Math.min(k, orth.rank);
+    const residual = ritzResiduals(state.basis, z, coeffs, ritz.values, top, m);
+    const largest = Math.max(ritz.values[0], 0);
+    const converged = top === k &&
+        residual.every(r => r <= tolerance * largest);
+    state.iterations++;
+    if (converged || last) {
+      state.result = ritzPairs(state, coeffs, ritz.values, top, converged);
+      return;
+    }
+
+    // Next basis: orthonormalized images A·y of the Ritz vectors.
+    const image = orthonormalTransform(
+        congruence(coeffs, imageGram, orth.rank, m), orth.rank);
+    const next = multiply(image.t, coeffs, image.rank, orth.rank, m);
+    const replaced = state.basis;
+    state.basis = tf.tidy(() => {
+      const kept: tf.Tensor2D =
+          tf.matMul(tf.tensor2d(Float32Array.from(next), [image.rank, m]), z);
+      if (image.rank === m) {
+        return kept;
+      }
+      const fresh = state.rng.normals((m - image.rank) * d);
+      return tf.concat2d([kept, tf.tensor2d(fresh, [m - image.rank, d])], 0);
+    });
+    replaced.dispose();
+  } finally {
+    z.dispose();
+  }
+}
+
+/** ‖A·y − θ·y‖ for the top Ritz pairs y = coeffs·Q. */
+function ritzResiduals(
+    basis: tf.Tensor2D, z: tf.Tensor2D, coeffs: Float64Array,
+    values: Float64Array, top: number, m: number): number[] {
+  const norms = tf.tidy(() => {
+    const c = tf.tensor2d(
+        Float32Array.from(coeffs.subarray(0, top * m)), [top, m]);
+    const y = tf.matMul(c, basis);
+    const ay = tf.matMul(c, z);
+    const theta = tf.tensor2d(Float32Array.from(values.subarray(0, top)), [top, 1]);
+    return tf.sqrt(tf.sum(tf.square(tf.sub(ay, tf.mul(theta, y))), 1));
+  });
+  const out = Array.from(norms.dataSync());
+  norms.dispose();
+  return out;
+}
+
+/**
+ * The top Ritz values and vectors. When the basis has collapsed below k
+ * independent directions, the missing pairs are filled with eigenvalue 0
+ * and zero vectors for this iteration only; the next iteration refills the
+ * basis with random directions and finds proper null-space vectors.
+ */
+function ritzPairs(
+    state: SolverState, coeffs: Float64Array, values: Float64Array,
+    top: number, converged: boolean): TopEigenResult {
+  const {k} = state;
+  const d = state.a.shape[0];
+  const m = state.basis.shape[0];
+  const vectors = new Float32Array(k * d);
+  const y = tf.tidy(() => tf.matMul(
+      tf.tensor2d(
+        Float32Array.from(coeffs.subarray(0, top * m)), [top, m]),
+      state.basis));
+  vectors.set(y.dataSync());
+  y.dispose();
+  const out = new Float64Array(k);
+  for (let i = 0; i < top; i++) {
+    out[i] = Math.max(values[i], 0);
+  }
+  return {values: out, vectors, iterations: state.iterations, converged};
+}

@@ -1,0 +1,420 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {describe, ValueError} from '../errors';
+import {LabelsInput, readLabels} from './labels';
+
+/** Plain-JSON form of {@link ClassStatistics}; see `toJSON`. */
+export interface ClassStatisticsJSON {
+  format: 'tfjs-pca/class-statistics';
+  version: 1;
+  /** Features per row. */
+  dim: number;
+  /** The fixed number of classes, or null when it grows with the labels. */
+  numClasses: number|null;
+  /** Rows seen per class. */
+  counts: number[];
+  /** Per class, the reference point s the sums are taken about (or null). */
+  shifts: Array<number[]|null>;
+  /** Per class, Σ(x − s) (d values, or null). */
+  sums: Array<number[]|null>;
+  /** Per class, Σ(x − s)(x − s)ᵀ row-major (d² values, or null). */
+  moments: Array<number[]|null>;
+}
+
+/**
+ * Streaming per-class statistics of the rows of a layer input: count, sum
+ * and uncentered second moment, accumulated batch by batch with tf ops on
+ * the active backend.
+ *
+ * For class c with n_c rows, from these follow the class mean
+ * μ_c = E[x | c], the second moment M_c = E[xxᵀ | c] and the covariance
+ * Σ_c = M_c − μ_c μ_cᵀ.
+ *
+ * Precision: float32 loses the covariance when the mean is large next to
+ * the spread (M_c − μ_c μ_cᵀ cancels). So each class keeps its sums about a
+ * reference point s_c, the mean of the first rows it saw:
+ * t_c = Σ(x − s_c), S_c = Σ(x − s_c)(x − s_c)ᵀ, and
+ * Σ_c = S_c / n_c − (t_c / n_c)(t_c / n_c)ᵀ, where t_c / n_c is small.
+ *
+ * Accumulators are additive: {@link ClassStatistics.merge} of two equals
+ * one accumulated over the union of their rows, and `toJSON` / `fromJSON`
+ * round-trip them, so statistics computed on shards combine. Memory is
+ * C·d² floats on the backend plus one batch.
+ *
+ * @example
+ * ```js
+ * const stats = new ClassStatistics(2);
+ * stats.update(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), [0, 1, 1]);
+ * stats.mean(1).print(); // [4, 5]
+ * stats.dispose();
+ * ```
+ */
+export class ClassStatistics {
+  /** Features per row. */
+  readonly dim: number;
+  private readonly fixedClasses: number|undefined;
+  private readonly counts: number[] = [];
+  private readonly shifts: Array<Float32Array|null> = [];
+  private readonly sums: Array<tf.Tensor1D|null> = [];
+  private readonly moments: Array<tf.Tensor2D|null> = [];
+
+  /**
+   * @param dim Features per row, a positive integer.
+   * @param numClasses The number of classes, if known. Labels at or above it
+   *   are then errors; without it, the class count grows with the labels.
+   * @throws ValueError for a non-positive or non-integer size.
+   */
+  constructor(dim: number, numClasses?: number) {
+    if (!Number.isInteger(dim) || dim < 1) {
+      throw new ValueError(
+          `ClassStatistics: \`dim\` must be a positive integer, received ` +
+          `${describe(dim)}.`);
+    }
+    if (numClasses !== undefined &&
+        (!Number.isInteger(numClasses) || numClasses < 1)) {
+      throw new ValueError(
+          `ClassStatistics: \`numClasses\` must be a positive integer, ` +
+          `received ${describe(numClasses)}.`);
+    }
+    this.dim = dim;
+    this.fixedClasses = numClasses;
+    this.grow(numClasses ?? 0);
+  }
+
+  /** The number of classes: fixed at construction, or 1 + largest label. */
+  get numClasses(): number {
+    return this.fixedClasses ?? this.counts.length;
+  }
+
+  /** Rows seen for class `c`. */
+  count(c: number): number {
+    return this.counts[c] ?? 0;
+  }
+
+  /** Rows seen in all. */
+  get totalCount(): number {
+    return this.counts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Adds a batch of rows with their labels.
+   *
+   * @param x A Tensor2D of shape [N, dim], finite values.
+   * @param labels N class indices (tensor or array) or an N×C one-hot Tensor2D.
+   * @throws ValueError for a shape mismatch, NaN or Inf in `x`, or a bad
+   *   label. Nothing is added when it throws.
+   */
+  update(x: tf.Tensor2D, labels: LabelsInput): void {
+    checkRows(x, this.dim, 'x');
+    const classOf = readLabels(labels, x.shape[0], this.fixedClasses);
+    checkFinite(x, 'x');
+    const groups = groupByClass(classOf);
+    groups.forEach((rows, c) => {
+      const indices = tf.tensor1d(rows, 'int32');
+      const classRows = tf.gather(x, indices) as tf.Tensor2D;
+      indices.dispose();
+      try {
+        this.accumulate(c, classRows);
+      } finally {
+        classRows.dispose();
+      }
+    });
+  }
+
+  /**
+   * Adds rows that all belong to class `c`: the fast path when the caller
+   * has already grouped rows by class.
+   *
+   * @throws ValueError for a shape mismatch, NaN or Inf, or a bad class.
+   */
+  updateClass(c: number, rows: tf.Tensor2D): void {
+    checkRows(rows, this.dim, 'rows');
+    readLabels([c], 1, this.fixedClasses, 'c');
+    checkFinite(rows, 'rows');
+    this.accumulate(c, rows);
+  }
+
+  /**
+   * Adds the statistics of `other` to these, as if its rows had been added
+   * here. `other` is unchanged.
+   *
+   * @throws ValueError if the dimensions differ or `other` has classes
+   *   beyond this accumulator's fixed class count.
+   */
+  merge(other: ClassStatistics): this {
+    if (!(other instanceof ClassStatistics) || other.dim !== this.dim) {
+      throw new ValueError(
+          `ClassStatistics.merge: expected statistics with dim ${this.dim}, ` +
+          `received ${other instanceof ClassStatistics ?
+              `dim ${other.dim}` : describe(other)}.`);
+    }
+    const used = other.counts.reduce((top, n, c) => n > 0 ? c + 1 : top, 0);
+    if (this.fixedClasses !== undefined && used > this.fixedClasses) {
+      throw new ValueError(
+          `ClassStatistics.merge: the other statistics have rows of class ` +
+          `${used - 1} but these hold ${this.fixedClasses} classes.`);
+    }
+    this.grow(used);
+    for (let c = 0; c < used; c++) {
+      if (other.counts[c] > 0) {
+        this.mergeClass(
+            c, other.counts[c], other.shifts[c] as Float32Array,
+            other.sums[c] as tf.Tensor1D, other.moments[c] as tf.Tensor2D);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * The class mean μ_c, shape [dim]. The caller disposes it.
+   * @throws ValueError if class `c` has no rows.
+   */
+  mean(c: number): tf.Tensor1D {
+    this.checkClass(c);
+    const n = this.counts[c];
+    return tf.tidy(() => tf.add(
+        tf.tensor1d(this.shifts[c] as Float32Array),
+        tf.div(this.sums[c] as tf.Tensor1D, n)));
+  }
+
+  /**
+   * The covariance Σ_c = E[(x − μ_c)(x − μ_c)ᵀ | c], shape [dim, dim], with
+   * divisor n_c. The caller disposes it.
+   * @throws ValueError if class `c` has no rows.
+   */
+  covariance(c: number): tf.Tensor2D {
+    this.checkClass(c);
+    const n = this.counts[c];
+    return tf.tidy(() => {
+      const offset: tf.Tensor1D = tf.div(this.sums[c] as tf.Tensor1D, n);
+      return tf.sub(
+          tf.div(this.moments[c] as tf.Tensor2D, n), outer(offset, offset));
+    });
+  }
+
+  /**
+   * The uncentered second moment M_c = E[xxᵀ | c] = Σ_c + μ_c μ_cᵀ, shape
+   * [dim, dim]. The caller disposes it.
+   * @throws ValueError if class `c` has no rows.
+   */
+  secondMoment(c: number): tf.Tensor2D {
+    return tf.tidy(() => {
+      const mu = this.mean(c);
+      return tf.add(this.covariance(c), outer(mu, mu));
+    });
+  }
+
+  /**
+   * The mean and covariance of all rows together, whatever their class:
+   * Σ = Σ_c (n_c / N)·[Σ_c + (μ_c − μ)(μ_c − μ)ᵀ], written this way so that
+   * no large terms cancel. The caller disposes both.
+   * @throws ValueError if no rows were seen.
+   */
+  total(): {mean: tf.Tensor1D, covariance: tf.Tensor2D} {
+    const n = this.totalCount;
+    if (n === 0) {
+      throw new ValueError('ClassStatistics.total: no rows were added.');
+    }
+    return tf.tidy(() => {
+      const present = this.counts.map((count, c) => c).filter(
+          c => this.counts[c] > 0);
+      const means = present.map(c => this.mean(c));
+      const mean = tf.addN(
+          means.map((mu, i) => tf.mul(mu, this.counts[present[i]] / n))) as
+          tf.Tensor1D;
+      const covariance = tf.addN(present.map((c, i) => {
+        const between: tf.Tensor1D = tf.sub(means[i], mean);
+        return tf.mul(
+            tf.add(this.covariance(c), outer(between, between)),
+            this.counts[c] / n);
+      }));
+      return {mean: mean as tf.Tensor1D, covariance: covariance as tf.Tensor2D};
+    });
+  }
+
+  /** Reads the accumulators to plain JSON (blocking reads of C·d² values). */
+  toJSON(): ClassStatisticsJSON {
+    const read = (t: tf.Tensor|null) => t === null ?
+        null : Array.from(t.dataSync());
+    return {
+      format: 'tfjs-pca/class-statistics',
+      version: 1,
+      dim: this.dim,
+      numClasses: this.fixedClasses ?? null,
+      counts: this.counts.slice(),
+      shifts: this.shifts.map(s => s === null ? null : Array.from(s)),
+      sums: this.sums.map(read),
+      moments: this.moments.map(read),
+    };
+  }
+
+  /**
+   * Rebuilds statistics written by `toJSON`.
+   * @throws ValueError if `json` is not such an object or its sizes disagree.
+   */
+  static fromJSON(json: ClassStatisticsJSON): ClassStatistics {
+    if (json == null || json.format !== 'tfjs-pca/class-statistics' ||
+        json.version !== 1) {
+      throw new ValueError(
+          'ClassStatistics.fromJSON: expected an object written by ' +
+          'ClassStatistics.toJSON (format "tfjs-pca/class-statistics", ' +
+          `version 1), received ${describe(json)}.`);
+    }
+    const stats =
+        new ClassStatistics(json.dim, json.numClasses ?? undefined);
+    const d = json.dim;
+    stats.grow(json.counts.length);
+    json.counts.forEach((n, c) => {
+      if (n === 0) {
+        return;
+      }
+      const shift = json.shifts[c];
+      const sum = json.sums[c];
+      const moment = json.moments[c];
+      if (!Number.isInteger(n) || n < 0 || shift?.length !== d ||
+          sum?.length !== d || moment?.length !== d * d) {
+        stats.dispose();
+        throw new ValueError(
+            `ClassStatistics.fromJSON: class ${c} has count ${describe(n)} ` +
+            `and arrays of the wrong lengths for dim ${d}.`);
+      }
+      stats.counts[c] = n;
+      stats.shifts[c] = Float32Array.from(shift);
+      stats.sums[c] = tf.tensor1d(sum);
+      stats.moments[c] = tf.tensor2d(moment, [d, d]);
+    });
+    return stats;
+  }
+
+  /** Frees the backend memory. The object cannot be used afterwards. */
+  dispose(): void {
+    this.sums.forEach(t => t?.dispose());
+    this.moments.forEach(t => t?.dispose());
+    this.sums.fill(null);
+    this.moments.fill(null);
+    this.shifts.fill(null);
+    this.counts.fill(0);
+  }
+
+  private grow(numClasses: number) {
+    while (this.counts.length < numClasses) {
+      this.counts.push(0);
+      this.shifts.push(null);
+      this.sums.push(null);
+      this.moments.push(null);
+    }
+  }
+
+  private checkClass(c: number) {
+    if (!Number.isInteger(c) || c < 0 || !(this.counts[c] > 0)) {
+      throw new ValueError(
+          `ClassStatistics: class ${describe(c)} has no rows; classes with ` +
+          `rows: [${this.counts.map((n, i) => n > 0 ? i : -1)
+              .filter(i => i >= 0).join(', ')}].`);
+    }
+  }
+
+  /** Adds rows of one class; the first rows of a class fix its shift. */
+  private accumulate(c: number, rows: tf.Tensor2D) {
+    const n = rows.shape[0];
+    if (n === 0) {
+      return;
+    }
+    this.grow(c + 1);
+    const {shift, sum, moment} = tf.tidy(() => {
+      const s = this.shifts[c] === null ?
+          tf.mean(rows, 0) : tf.tensor1d(this.shifts[c] as Float32Array);
+      const centred = tf.sub(rows, s);
+      // A plain product of a pre-transposed matrix: on wasm several times
+      // faster than matMul(x, x, true) (transposeA).
+      const gram = tf.matMul(tf.transpose(centred), centred);
+      return {shift: s, sum: tf.sum(centred, 0), moment: gram};
+    });
+    if (this.shifts[c] === null) {
+      this.shifts[c] = shift.dataSync() as Float32Array;
+      this.sums[c] = sum as tf.Tensor1D;
+      this.moments[c] = moment as tf.Tensor2D;
+    } else {
+      this.addInPlace(c, sum as tf.Tensor1D, moment as tf.Tensor2D);
+    }
+    shift.dispose();
+    this.counts[c] += n;
+  }
+
+  private addInPlace(c: number, sum: tf.Tensor1D, moment: tf.Tensor2D) {
+    const oldSum = this.sums[c] as tf.Tensor1D;
+    const oldMoment = this.moments[c] as tf.Tensor2D;
+    this.sums[c] = tf.add<tf.Tensor1D>(oldSum, sum);
+    this.moments[c] = tf.add<tf.Tensor2D>(oldMoment, moment);
+    [oldSum, oldMoment, sum, moment].forEach(t => t.dispose());
+  }
+
+  /**
+   * Adds another accumulator's class c, taken about shift s', to ours about
+   * s. With u = x − s', δ = s' − s and t' = Σu, S' = Σuuᵀ:
+   * Σ(x − s) = t' + n'δ and Σ(x − s)(x − s)ᵀ = S' + δt'ᵀ + t'δᵀ + n'δδᵀ.
+   */
+  private mergeClass(
+      c: number, n: number, shift: Float32Array, sum: tf.Tensor1D,
+      moment: tf.Tensor2D) {
+    if (this.shifts[c] === null) {
+      this.shifts[c] = shift.slice();
+      this.sums[c] = tf.clone(sum);
+      this.moments[c] = tf.clone(moment);
+      this.counts[c] = n;
+      return;
+    }
+    const converted = tf.tidy(() => {
+      const delta: tf.Tensor1D = tf.sub(
+          tf.tensor1d(shift), tf.tensor1d(this.shifts[c] as Float32Array));
+      const cross = outer(delta, sum);
+      return {
+        sum: tf.add(sum, tf.mul(delta, n)) as tf.Tensor1D,
+        moment: tf.addN([
+          moment, cross, tf.transpose(cross), tf.mul(outer(delta, delta), n),
+        ]) as tf.Tensor2D,
+      };
+    });
+    this.addInPlace(c, converted.sum, converted.moment);
+    this.counts[c] += n;
+  }
+}
+
+/** The outer product a·bᵀ of two vectors. */
+function outer(a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.mul(tf.expandDims(a, 1), tf.expandDims(b, 0));
+}
+
+/** Row indices of each class, in order of appearance within each class. */
+export function groupByClass(classOf: Int32Array): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  classOf.forEach((c, row) => {
+    const rows = groups.get(c);
+    if (rows === undefined) {
+      groups.set(c, [row]);
+    } else {
+      rows.push(row);
+    }
+  });
+  return groups;
+}
+
+/** Throws unless `x` is a float Tensor2D with `dim` columns. */
+export function checkRows(x: tf.Tensor, dim: number, argName: string) {
+  if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== dim) {
+    throw new ValueError(
+        `\`${argName}\` must be a Tensor2D of shape [N, ${dim}], received ` +
+        `${describe(x)}.`);
+  }
+}
+
+/** Throws if `x` holds NaN or ±Inf. */
+export function checkFinite(x: tf.Tensor, argName: string) {
+  const ok = tf.tidy(() => tf.all(tf.isFinite(x)));
+  const finite = ok.dataSync()[0];
+  ok.dispose();
+  if (!finite) {
+    throw new ValueError(
+        `\`${argName}\` contains NaN or Inf; every value must be finite.`);
+  }
+}
