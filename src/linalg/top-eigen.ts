@@ -20,7 +20,7 @@ export interface TopEigenOptions {
    * Convergence threshold on the residual ‖A·v − λ·v‖ of each of the top k
    * eigenpairs, relative to the largest eigenvalue. By the Davis–Kahan
    * bound, the angle of an eigenvector is at most this times λ₁ over its
-   * eigengap. Defaults to 1e-5, close to the float32 noise floor.
+   * eigengap. Defaults to 1e-6, a few times the float32 noise floor.
    */
   tolerance?: number;
   /** Seed of the random starting subspace. Defaults to 0. */
@@ -78,7 +78,7 @@ export function topEigen(
     options: TopEigenOptions = {}): TopEigenResult[] {
   const ks = validateTopEigenArgs(matrices, k);
   const maxIterations = options.maxIterations ?? 200;
-  const tolerance = options.tolerance ?? 1e-5;
+  const tolerance = options.tolerance ?? 1e-6;
   const seed = options.seed ?? 0;
 
   const states: SolverState[] = [];

@@ -5,6 +5,7 @@ import {SeededRandom} from '../linalg/random';
 import {topEigen, TopEigenResult} from '../linalg/top-eigen';
 import {ClassStatistics, checkRows} from '../stats/class-statistics';
 import {accumulateDataset, PcaDataset} from '../stats/dataset';
+import {gatherRows} from '../stats/gather-rows';
 import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
 import {ClassPcaOptions, equalSplit, resolvePcaOptions, ResolvedPcaOptions}
     from './options';
@@ -215,8 +216,7 @@ function accumulateTensor(
     rowsOf.forEach((rows, c) => {
       for (let start = 0; start < rows.length; start += o.batchSize) {
         const chunk = rows.subarray(start, start + o.batchSize);
-        const batch = tf.tidy(
-            () => tf.gather(x, tf.tensor1d(chunk, 'int32')) as tf.Tensor2D);
+        const batch = gatherRows(x, chunk);
         try {
           stats.updateClass(c, batch);
         } finally {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {describe, ValueError} from '../errors';
+import {gatherRows} from './gather-rows';
 import {LabelsInput, readLabels} from './labels';
 
 /** Plain-JSON form of {@link ClassStatistics}; see `toJSON`. */
@@ -110,9 +111,7 @@ export class ClassStatistics {
     checkFinite(x, 'x');
     const groups = groupByClass(classOf);
     groups.forEach((rows, c) => {
-      const indices = tf.tensor1d(rows, 'int32');
-      const classRows = tf.gather(x, indices) as tf.Tensor2D;
-      indices.dispose();
+      const classRows = gatherRows(x, Int32Array.from(rows));
       try {
         this.accumulate(c, classRows);
       } finally {
@@ -327,8 +326,11 @@ export class ClassStatistics {
       const centred = tf.sub(rows, s);
       // A plain product of a pre-transposed matrix: on wasm several times
       // faster than matMul(x, x, true) (transposeA).
-      const gram = tf.matMul(tf.transpose(centred), centred);
-      return {shift: s, sum: tf.sum(centred, 0), moment: gram};
+      const centredT = tf.transpose(centred);
+      const gram = tf.matMul(centredT, centred);
+      // Column sums as a product too: tf.sum over rows is slower on wasm.
+      const sum = tf.matMul(centredT, tf.ones([n, 1]));
+      return {shift: s, sum: tf.reshape(sum, [this.dim]), moment: gram};
     });
     if (this.shifts[c] === null) {
       this.shifts[c] = shift.dataSync() as Float32Array;
