@@ -176,7 +176,7 @@ export function classPcaFromStatistics(
   try {
     const alphas = classMatrices(stats, o, matrices);
     const solveKs = o.allocation === 'eigenvalue' ?
-        ks.map(k => Math.min(stats.dim, 2 * k)) : ks;
+        ks.map(() => Math.min(stats.dim, 2 * Math.max(...ks))) : ks;
     const solved = topEigen(matrices, solveKs, {...o.solver, seed: o.seed});
     o.onProgress?.(
         {stage: 'components', done: numClasses, total: numClasses});

@@ -31,7 +31,8 @@ export interface ClassPcaOptions {
    * How `totalComponents` is shared: `'equal'` gives each class the same
    * number (the first classes get one more when it does not divide);
    * `'eigenvalue'` ranks the eigenvalues of all classes together and takes
-   * the largest, at least one and at most twice the equal share per class.
+   * the largest, at least one and at most twice the (rounded up) equal
+   * share per class.
    * Defaults to 'equal'.
    */
   allocation?: Allocation;

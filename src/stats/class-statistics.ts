@@ -279,8 +279,8 @@ export class ClassStatistics {
       }
       stats.counts[c] = n;
       stats.shifts[c] = Float32Array.from(shift);
-      stats.sums[c] = tf.tensor1d(sum);
-      stats.moments[c] = tf.tensor2d(moment, [d, d]);
+      stats.sums[c] = tf.keep(tf.tensor1d(sum));
+      stats.moments[c] = tf.keep(tf.tensor2d(moment, [d, d]));
     });
     return stats;
   }
@@ -334,8 +334,8 @@ export class ClassStatistics {
     });
     if (this.shifts[c] === null) {
       this.shifts[c] = shift.dataSync() as Float32Array;
-      this.sums[c] = sum as tf.Tensor1D;
-      this.moments[c] = moment as tf.Tensor2D;
+      this.sums[c] = tf.keep(sum as tf.Tensor1D);
+      this.moments[c] = tf.keep(moment as tf.Tensor2D);
     } else {
       this.addInPlace(c, sum as tf.Tensor1D, moment as tf.Tensor2D);
     }
@@ -346,8 +346,9 @@ export class ClassStatistics {
   private addInPlace(c: number, sum: tf.Tensor1D, moment: tf.Tensor2D) {
     const oldSum = this.sums[c] as tf.Tensor1D;
     const oldMoment = this.moments[c] as tf.Tensor2D;
-    this.sums[c] = tf.add<tf.Tensor1D>(oldSum, sum);
-    this.moments[c] = tf.add<tf.Tensor2D>(oldMoment, moment);
+    // Kept: an update may run inside the caller's tf.tidy.
+    this.sums[c] = tf.keep(tf.add<tf.Tensor1D>(oldSum, sum));
+    this.moments[c] = tf.keep(tf.add<tf.Tensor2D>(oldMoment, moment));
     [oldSum, oldMoment, sum, moment].forEach(t => t.dispose());
   }
 
@@ -361,8 +362,8 @@ export class ClassStatistics {
       moment: tf.Tensor2D) {
     if (this.shifts[c] === null) {
       this.shifts[c] = shift.slice();
-      this.sums[c] = tf.clone(sum);
-      this.moments[c] = tf.clone(moment);
+      this.sums[c] = tf.keep(tf.clone(sum));
+      this.moments[c] = tf.keep(tf.clone(moment));
       this.counts[c] = n;
       return;
     }

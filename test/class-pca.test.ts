@@ -1,0 +1,276 @@
+import * as tfl from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ValueError} from '../src/errors';
+import {SeededRandom} from '../src/linalg/random';
+import {classPca, classPcaFromStatistics, classPcaSync} from '../src/pca/class-pca';
+import {ClassStatistics} from '../src/stats/class-statistics';
+
+import {expectError, largestPrincipalAngle, randomOrthogonal, referenceEigen,
+        referenceMoments, rowsAsColumns, withoutLeaks} from './helpers';
+
+const d = 24;
+const C = 3;
+const n = 400;
+const basis = randomOrthogonal(d, 21);
+
+/**
+ * Class c lives mostly in its own 3-dimensional subspace (columns 3c..3c+2
+ * of a fixed orthogonal matrix) with variances 9, 4, 1, plus isotropic
+ * noise of variance 1e-4 and a class mean along column 20 + c.
+ */
+function syntheticClasses(seed = 3): {rows: Float32Array, labels: number[]} {
+  const rng = new SeededRandom(seed);
+  const rows = new Float32Array(C * n * d);
+  const labels: number[] = [];
+  for (let i = 0; i < C * n; i++) {
+    const c = i % C;
+    labels.push(c);
+    const coef = [3, 2, 1].map(s => s * rng.normal());
+    for (let r = 0; r < d; r++) {
+      let v = 2 * basis.get(r, 20 + c) + 0.01 * rng.normal();
+      coef.forEach((a, j) => v += a * basis.get(r, 3 * c + j));
+      rows[i * d + r] = v;
+    }
+  }
+  return {rows, labels};
+}
+
+function rowsOfClass(rows: Float32Array, labels: number[], c: number):
+    Float32Array {
+  const idx = labels.map((l, i) => (l === c ? i : -1)).filter(i => i >= 0);
+  const out = new Float32Array(idx.length * d);
+  idx.forEach((i, j) => out.set(rows.subarray(i * d, (i + 1) * d), j * d));
+  return out;
+}
+
+describe('classPca', () => {
+  const {rows, labels} = syntheticClasses();
+
+  it('finds each class\'s known subspace (centered) like a float64 PCA',
+     async () => {
+       await withoutLeaks(async () => {
+         const x = tf.tensor2d(rows, [C * n, d]);
+         const pca = await classPca(x, labels, {components: 3, centered: true});
+         x.dispose();
+         expect(pca.numClasses).toBe(C);
+         expect(pca.shortfalls).toEqual([]);
+         for (let c = 0; c < C; c++) {
+           const cls = pca.classes[c];
+           const own = rowsOfClass(rows, labels, c);
+           const ref = referenceMoments(own, n, d);
+           const eig = referenceEigen(ref.covariance, d);
+           expect(cls.count).toBe(n);
+           const got = rowsAsColumns(cls.components, 3, d);
+           expect(largestPrincipalAngle(got, eig.vectors.subMatrix(0, d - 1, 0, 2)))
+               .toBeLessThan(1e-3);
+           expect(largestPrincipalAngle(
+                      got, basis.subMatrix(0, d - 1, 3 * c, 3 * c + 2)))
+               .toBeLessThan(0.1);
+           for (let i = 0; i < 3; i++) {
+             expect(cls.eigenvalues[i] / eig.values[i]).toBeCloseTo(1, 3);
+           }
+           const trace = eig.values.reduce((a, b) => a + b, 0);
+           expect(cls.explainedVarianceRatio[0])
+               .toBeCloseTo(eig.values[0] / trace, 4);
+         }
+       });
+     });
+
+  it('fixes each component\'s sign so the class mean projects positive',
+     async () => {
+       const x = tf.tensor2d(rows, [C * n, d]);
+       const pca = classPcaSync(x, labels, {components: 4});
+       x.dispose();
+       for (const cls of pca.classes) {
+         // Uncentered, M_c = Σ_c + μ_c μ_cᵀ: the mean (norm 2) mixes into
+         // the leading components, whose projections must all be positive.
+         const dots = [0, 1, 2, 3].map(i => {
+           let dot = 0;
+           for (let r = 0; r < d; r++) {
+             dot += cls.components[i * d + r] * cls.mean[r];
+           }
+           return dot;
+         });
+         dots.forEach(dot => expect(dot).toBeGreaterThanOrEqual(-1e-6));
+         expect(Math.max(...dots)).toBeGreaterThan(0.5);
+       }
+     });
+
+  it('uses at most samplesPerClass rows, the same ones for a seed',
+     async () => {
+       const x = tf.tensor2d(rows, [C * n, d]);
+       const a = classPcaSync(x, labels, {components: 2, samplesPerClass: 50});
+       const b = classPcaSync(x, labels, {components: 2, samplesPerClass: 50});
+       const other = classPcaSync(
+           x, labels, {components: 2, samplesPerClass: 50, seed: 9});
+       x.dispose();
+       expect(a.classes.map(c => c.count)).toEqual([50, 50, 50]);
+       expect(Array.from(a.classes[0].mean))
+           .toEqual(Array.from(b.classes[0].mean));
+       expect(Array.from(a.classes[0].mean))
+           .not.toEqual(Array.from(other.classes[0].mean));
+     });
+
+  it('gives the same result from a tf.data.Dataset as from tensors',
+     async () => {
+       await withoutLeaks(async () => {
+         const x = tf.tensor2d(rows, [C * n, d]);
+         const fromTensor = await classPca(x, labels, {components: 3});
+         x.dispose();
+         const ds = tfl.data.array(Array.from({length: C * n}, (_, i) => ({
+                              xs: Array.from(rows.subarray(i * d, (i + 1) * d)),
+                              ys: labels[i],
+                            })))
+                        .batch(128);
+         const fromDataset = await classPca(ds, undefined, {components: 3});
+         for (let c = 0; c < C; c++) {
+           expect(fromDataset.classes[c].count).toBe(n);
+           expect(largestPrincipalAngle(
+                      rowsAsColumns(fromDataset.classes[c].components, 3, d),
+                      rowsAsColumns(fromTensor.classes[c].components, 3, d)))
+               .toBeLessThan(1e-3);
+         }
+       });
+     });
+
+  it('shares a budget by eigenvalue rank across classes', async () => {
+    // Class 2 scaled up tenfold: it should win most of the budget.
+    const scaled = rows.map((v, i) => labels[Math.floor(i / d)] === 2 ? 10 * v : v);
+    const x = tf.tensor2d(scaled, [C * n, d]);
+    const pca = classPcaSync(
+        x, labels,
+        {totalComponents: 5, allocation: 'eigenvalue', centered: true});
+    const equal = classPcaSync(
+        x, labels, {totalComponents: 5, centered: true});
+    x.dispose();
+    // Class 2's 400 and 100 beat every other class's second eigenvalue (4).
+    expect(pca.classes.map(c => c.numComponents)).toEqual([1, 1, 3]);
+    expect(equal.classes.map(c => c.numComponents)).toEqual([2, 2, 1]);
+  });
+
+  it('reports and fills a class with fewer rows than components',
+     async () => {
+       const few = [0, 1, 2].flatMap(c => c === 1 ? [c, c] : new Array(40).fill(c));
+       const x = tf.tensor2d(rows.subarray(0, few.length * d), [few.length, d]);
+       const plain = classPcaSync(x, few, {components: 5});
+       const shrunk = classPcaSync(x, few, {components: 5, shrinkage: 'auto'});
+       x.dispose();
+       expect(plain.shortfalls).toEqual([{
+         classIndex: 1, requested: 5, supported: 2, reason: 'fewer-samples',
+       }]);
+       const cls = plain.classes[1];
+       expect(cls.components.every(Number.isFinite)).toBe(true);
+       const got = rowsAsColumns(cls.components, 5, d);
+       const gram = got.transpose().mmul(got);
+       for (let i = 0; i < 5; i++) {
+         expect(gram.get(i, i)).toBeCloseTo(1, 4);
+       }
+       expect(shrunk.classes[1].shrinkage).toBeGreaterThan(0.5);
+       expect(shrunk.classes[0].shrinkage).toBeLessThan(
+           shrunk.classes[1].shrinkage);
+       // Still reported (two rows cannot support five components), but
+       // now filled from the pooled matrix: every eigenvalue is real.
+       expect(shrunk.shortfalls.map(f => f.classIndex)).toEqual([1]);
+       const values = shrunk.classes[1].eigenvalues;
+       expect(values[4]).toBeGreaterThan(1e-3 * values[0]);
+       expect(plain.classes[1].eigenvalues[4])
+           .toBeLessThan(1e-5 * plain.classes[1].eigenvalues[0]);
+     });
+
+  it('combines statistics from shards', async () => {
+    const x = tf.tensor2d(rows, [C * n, d]);
+    const whole = classPcaSync(x, labels, {components: 2});
+    const half = C * n / 2;
+    const a = new ClassStatistics(d);
+    const b = new ClassStatistics(d);
+    tf.tidy(() => {
+      a.update(tf.slice(x, [0, 0], [half, d]), labels.slice(0, half));
+      b.update(tf.slice(x, [half, 0], [half, d]), labels.slice(half));
+    });
+    x.dispose();
+    const merged = classPcaFromStatistics(a.merge(b), {components: 2});
+    [a, b].forEach(s => s.dispose());
+    expect(largestPrincipalAngle(
+               rowsAsColumns(merged.classes[1].components, 2, d),
+               rowsAsColumns(whole.classes[1].components, 2, d)))
+        .toBeLessThan(1e-3);
+  });
+
+  it('reports progress through onProgress', async () => {
+    const x = tf.tensor2d(rows, [C * n, d]);
+    const events: string[] = [];
+    classPcaSync(x, labels, {
+      components: 2,
+      batchSize: 100,
+      onProgress: p => events.push(`${p.stage}:${p.done}/${p.total}`),
+    });
+    x.dispose();
+    expect(events[0]).toBe('statistics:100/1200');
+    expect(events).toContain('statistics:1200/1200');
+    expect(events[events.length - 1]).toBe('components:3/3');
+  });
+
+  describe('bad input', () => {
+    it('rejects a class with no rows, naming it', async () => {
+      const x = tf.tensor2d(rows.subarray(0, 4 * d), [4, d]);
+      await expectError(
+          () => classPca(x, [0, 2, 0, 2], {components: 1}), ValueError,
+          /class 1 has no rows/);
+      await expectError(
+          () => classPca(x, [0, 1, 0, 1], {components: 1, numClasses: 3}),
+          ValueError, /class 2 has no rows/);
+      x.dispose();
+    });
+
+    it('rejects impossible component counts and bad options', async () => {
+      const x = tf.tensor2d(rows, [C * n, d]);
+      await expectError(
+          () => classPca(x, labels, {components: d + 1}), ValueError,
+          /25 components per class.*only 24 features/);
+      await expectError(
+          () => classPca(x, labels, {totalComponents: 2}), ValueError,
+          /smaller than the number of classes \(3\)/);
+      await expectError(
+          () => classPca(x, labels, {shrinkage: 2}), ValueError,
+          /shrinkage.*\[0, 1\].*received 2/);
+      await expectError(
+          () => classPca(x, labels, {componnets: 3} as never), ValueError,
+          /unknown option "componnets"/);
+      await expectError(
+          () => classPca(x, labels, {samplesPerClass: 0}), ValueError,
+          /samplesPerClass.*positive integer.*received 0/);
+      await expectError(
+          () => classPca(x, labels, {allocation: 'rank' as never}),
+          ValueError, /'equal' or 'eigenvalue'/);
+      x.dispose();
+    });
+
+    it('rejects NaN rows and mismatched lengths without leaks', async () => {
+      const bad = rows.slice(0, 30 * d);
+      bad[29 * d] = NaN;
+      const x = tf.tensor2d(bad, [30, d]);
+      const vector = tf.zeros([3]);
+      const y = labels.slice(0, 30);
+      await expectError(() => classPca(x, y), ValueError, /NaN or Inf/);
+      await expectError(
+          () => classPca(x, y.slice(1)), ValueError, /29 entries.*30 rows/);
+      await expectError(
+          () => classPca(vector as never, [0, 1, 2]), ValueError,
+          /Tensor2D/);
+      tf.dispose([x, vector]);
+    });
+
+    it('rejects a dataset with separate labels or bad elements', async () => {
+      const ds = tfl.data.array([{xs: [[1, 2]], ys: [0]}]);
+      await expectError(
+          () => classPca(ds as never, [0]), ValueError, /carries its labels/);
+      const flat = tfl.data.array([{xs: [1, 2], ys: 0}]);
+      await expectError(
+          () => classPca(flat as never), ValueError, /\{xs: Tensor2D/);
+      const empty = tfl.data.array([] as Array<{xs: number[]}>).batch(4);
+      await expectError(
+          () => classPca(empty as never), ValueError, /no batches/);
+    });
+  });
+});
