@@ -194,6 +194,22 @@ export class PcaInitializer extends InitializerBase {
     return out;
   }
 
+  /**
+   * Restores an initializer from `getConfig()` output: options only, no data.
+   * Keys tfjs adds while deserializing (such as `customObjects`) are ignored.
+   */
+  static fromConfig<T extends tf.serialization.Serializable>(
+      cls: tf.serialization.SerializableConstructor<T>,
+      config: tf.serialization.ConfigDict): T {
+    const args: tf.serialization.ConfigDict = {};
+    for (const key of CONFIG_KEYS) {
+      if (config[key] !== undefined) {
+        args[key] = config[key];
+      }
+    }
+    return new cls(args);
+  }
+
   private build(shape: number[]): KernelAndBias {
     if (shape.length !== 2) {
       throw new NotImplementedError(
@@ -258,6 +274,11 @@ export class PcaBiasInitializer extends InitializerBase {
 
   constructor(private readonly owner?: PcaInitializer) {
     super();
+    if (owner !== undefined && !(owner instanceof PcaInitializer)) {
+      throw new ValueError(
+          `PcaBiasInitializer: create it with init.biasInitializer(), ` +
+          `received ${describe(owner)}.`);
+    }
   }
 
   /** @throws ValueError when restored without data or applied too early. */
@@ -279,6 +300,12 @@ export class PcaBiasInitializer extends InitializerBase {
 
   getConfig(): tf.serialization.ConfigDict {
     return {};
+  }
+
+  /** Restores a bias initializer without data; applying it throws. */
+  static fromConfig<T extends tf.serialization.Serializable>(
+      cls: tf.serialization.SerializableConstructor<T>): T {
+    return new cls();
   }
 }
 tf.serialization.registerClass(PcaBiasInitializer);
