@@ -95,7 +95,6 @@ const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
  * ```
  */
 export class PcaInitializer extends InitializerBase {
-  /** @nocollapse */
   static className = 'PcaInitializer';
 
   private readonly config: PcaInitializerConfig;
@@ -269,7 +268,6 @@ tf.serialization.registerClass(PcaInitializer);
  * applying it throws.
  */
 export class PcaBiasInitializer extends InitializerBase {
-  /** @nocollapse */
   static className = 'PcaBiasInitializer';
 
   constructor(private readonly owner?: PcaInitializer) {

@@ -60,8 +60,8 @@ interface SolverState {
  * fresh random ones, so the result is always an orthonormal basis and never
  * NaN. Classes are iterated together and leave the loop as they converge.
  *
- * @param matrices Symmetric PSD matrices, all d×d.
- * @param k How many eigenpairs to return for each matrix (a number, or one
+ * @param matrices - Symmetric PSD matrices, all d×d.
+ * @param k - How many eigenpairs to return for each matrix (a number, or one
  *   per matrix), each between 1 and d.
  * @returns One {@link TopEigenResult} per matrix, in order.
  * @throws ValueError if a matrix is not square or k is out of range.

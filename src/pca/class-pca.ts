@@ -88,11 +88,11 @@ export type PcaInput = tf.Tensor2D|PcaDataset;
  * matrix of all classes, and takes its top eigenvectors with a subspace
  * iteration whose O(d²) work runs on the backend.
  *
- * @param x A Tensor2D [N, d] of rows, or a `tf.data.Dataset` of
+ * @param x - A Tensor2D [N, d] of rows, or a `tf.data.Dataset` of
  *   `{xs, ys}` batches (then `labels` is omitted).
- * @param labels N class indices (Tensor1D, array or typed array) or N×C
+ * @param labels - N class indices (Tensor1D, array or typed array) or N×C
  *   one-hot rows. Omitted for a Dataset.
- * @param options See {@link ClassPcaOptions}.
+ * @param options - See {@link ClassPcaOptions}.
  * @returns A {@link ClassPcaResult}.
  * @throws ValueError for NaN or Inf in `x`, a bad label, mismatched lengths,
  *   a class with no rows, more components than features, or a bad option.
@@ -122,7 +122,7 @@ export async function classPca(
   }
   const stats = await accumulateDataset(x, resolved);
   try {
-    return classPcaFromStatistics(stats, resolved);
+    return solveClassPca(stats, resolved);
   } finally {
     stats.dispose();
   }
@@ -146,7 +146,7 @@ export function classPcaSync(
   }
   const stats = accumulateTensor(x, labels, resolved);
   try {
-    return classPcaFromStatistics(stats, resolved);
+    return solveClassPca(stats, resolved);
   } finally {
     stats.dispose();
   }
@@ -160,13 +160,13 @@ export function classPcaSync(
  * @throws ValueError if a class has no rows or options are bad.
  */
 export function classPcaFromStatistics(
-    stats: ClassStatistics,
-    options: ClassPcaOptions|ResolvedPcaOptions = {}): ClassPcaResult {
-  const o = 'solver' in options && options.solver !== undefined &&
-          'batchSize' in options && typeof options.batchSize === 'number' &&
-          'components' in options && options.components !== undefined ?
-      options as ResolvedPcaOptions :
-      resolvePcaOptions(options as ClassPcaOptions);
+    stats: ClassStatistics, options: ClassPcaOptions = {}): ClassPcaResult {
+  return solveClassPca(stats, resolvePcaOptions(options));
+}
+
+/** {@link classPcaFromStatistics} with options already resolved. */
+function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
+    ClassPcaResult {
   const numClasses = stats.numClasses;
   checkEveryClassHasRows(stats, numClasses);
   const ks = componentsPerClass(o, numClasses, stats.dim);

@@ -60,8 +60,8 @@ export class ClassStatistics {
   private readonly moments: Array<tf.Tensor2D|null> = [];
 
   /**
-   * @param dim Features per row, a positive integer.
-   * @param numClasses The number of classes, if known. Labels at or above it
+   * @param dim - Features per row, a positive integer.
+   * @param numClasses - The number of classes, if known. Labels at or above it
    *   are then errors; without it, the class count grows with the labels.
    * @throws ValueError for a non-positive or non-integer size.
    */
@@ -100,8 +100,8 @@ export class ClassStatistics {
   /**
    * Adds a batch of rows with their labels.
    *
-   * @param x A Tensor2D of shape [N, dim], finite values.
-   * @param labels N class indices (tensor or array) or an N×C one-hot Tensor2D.
+   * @param x - A Tensor2D of shape [N, dim], finite values.
+   * @param labels - N class indices (tensor or array) or an N×C one-hot Tensor2D.
    * @throws ValueError for a shape mismatch, NaN or Inf in `x`, or a bad
    *   label. Nothing is added when it throws.
    */

@@ -11,10 +11,10 @@ export type LabelsInput = tf.Tensor1D|tf.Tensor2D|ArrayLike<number>;
  * Accepts integer class indices (a Tensor1D of any dtype, an array or a typed
  * array) or one-hot rows (a Tensor2D N×C whose rows each hold a single 1).
  *
- * @param labels The labels.
- * @param rows The number of rows of the matching input, or -1 to skip.
- * @param numClasses The number of classes, or undefined when not fixed.
- * @param argName The argument's name, for error messages.
+ * @param labels - The labels.
+ * @param rows - The number of rows of the matching input, or -1 to skip.
+ * @param numClasses - The number of classes, or undefined when not fixed.
+ * @param argName - The argument's name, for error messages.
  * @throws ValueError for a length mismatch, a label that is negative,
  *   non-integer, non-finite or not below `numClasses`, or a malformed one-hot.
  */
