@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ValueError} from '../src/errors';
 import {SeededRandom} from '../src/linalg/random';
-import {classPca, classPcaFromStatistics, classPcaSync} from '../src/pca/class-pca';
+import {classPca, classPcaFromStatistics, classPcaSync}
+    from '../src/pca/class-pca';
 import {ClassStatistics} from '../src/stats/class-statistics';
 
 import {expectError, largestPrincipalAngle, randomOrthogonal, referenceEigen,
@@ -62,7 +63,8 @@ describe('classPca', () => {
            const eig = referenceEigen(ref.covariance, d);
            expect(cls.count).toBe(n);
            const got = rowsAsColumns(cls.components, 3, d);
-           expect(largestPrincipalAngle(got, eig.vectors.subMatrix(0, d - 1, 0, 2)))
+           const top3 = eig.vectors.subMatrix(0, d - 1, 0, 2);
+           expect(largestPrincipalAngle(got, top3))
                .toBeLessThan(1e-3);
            expect(largestPrincipalAngle(
                       got, basis.subMatrix(0, d - 1, 3 * c, 3 * c + 2)))
@@ -136,7 +138,8 @@ describe('classPca', () => {
 
   it('shares a budget by eigenvalue rank across classes', async () => {
     // Class 2 scaled up tenfold: it should win most of the budget.
-    const scaled = rows.map((v, i) => labels[Math.floor(i / d)] === 2 ? 10 * v : v);
+    const scaled =
+        rows.map((v, i) => labels[Math.floor(i / d)] === 2 ? 10 * v : v);
     const x = tf.tensor2d(scaled, [C * n, d]);
     const pca = classPcaSync(
         x, labels,
@@ -151,7 +154,8 @@ describe('classPca', () => {
 
   it('reports and fills a class with fewer rows than components',
      async () => {
-       const few = [0, 1, 2].flatMap(c => c === 1 ? [c, c] : new Array(40).fill(c));
+       const few = [0, 1, 2].flatMap(
+           c => c === 1 ? [c, c] : new Array(40).fill(c));
        const x = tf.tensor2d(rows.subarray(0, few.length * d), [few.length, d]);
        const plain = classPcaSync(x, few, {components: 5});
        const shrunk = classPcaSync(x, few, {components: 5, shrinkage: 'auto'});

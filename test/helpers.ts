@@ -2,8 +2,8 @@
  * Float64 references and small utilities shared by the tests.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {EigenvalueDecomposition, Matrix, QrDecomposition, SingularValueDecomposition}
-    from 'ml-matrix';
+import {EigenvalueDecomposition, Matrix, QrDecomposition,
+        SingularValueDecomposition} from 'ml-matrix';
 
 import {SeededRandom} from '../src/linalg/random';
 

@@ -71,7 +71,8 @@ describe('PcaInitializer', () => {
          for (let r = 0; r < d; r++) {
            expect(k[r][u + 1]).toBeCloseTo(-k[r][u], 6);
          }
-         expect((bias as number[])[u + 1]).toBeCloseTo(-(bias as number[])[u], 6);
+         const b = bias as number[];
+         expect(b[u + 1]).toBeCloseTo(-b[u], 6);
        }
        x.dispose();
        model.layers.forEach(l => l.dispose());
@@ -115,7 +116,8 @@ describe('PcaInitializer', () => {
         let error = '';
         try {
           tf.layers.dense({units: 2, inputShape: [3],
-              kernelInitializer: config.kernelInitializer as never}).build([null, 3]);
+              kernelInitializer: config.kernelInitializer as never})
+              .build([null, 3]);
         } catch (e) { error = (e as Error).message; }
         process.stdout.write(JSON.stringify({kernel, error,
             isPca: PcaInitializer.className}));

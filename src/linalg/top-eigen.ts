@@ -205,7 +205,8 @@ function ritzResiduals(
         Float32Array.from(coeffs.subarray(0, top * m)), [top, m]);
     const y = tf.matMul(c, basis);
     const ay = tf.matMul(c, z);
-    const theta = tf.tensor2d(Float32Array.from(values.subarray(0, top)), [top, 1]);
+    const theta =
+        tf.tensor2d(Float32Array.from(values.subarray(0, top)), [top, 1]);
     return tf.sqrt(tf.sum(tf.square(tf.sub(ay, tf.mul(theta, y))), 1));
   });
   const out = Array.from(norms.dataSync());

@@ -101,7 +101,8 @@ export class ClassStatistics {
    * Adds a batch of rows with their labels.
    *
    * @param x - A Tensor2D of shape [N, dim], finite values.
-   * @param labels - N class indices (tensor or array) or an N×C one-hot Tensor2D.
+   * @param labels - N class indices (tensor or array) or an N×C one-hot
+   *   Tensor2D.
    * @throws ValueError for a shape mismatch, NaN or Inf in `x`, or a bad
    *   label. Nothing is added when it throws.
    */
