@@ -38,6 +38,12 @@ export function describe(value: unknown): string {
     if (Array.isArray(shape)) {
       return `a tensor of shape [${shape.join(', ')}]`;
     }
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(value as object);
+      return `an object with keys {${keys.slice(0, 6).join(', ')}` +
+          `${keys.length > 6 ? ', …' : ''}}`;
+    }
     return Object.prototype.toString.call(value);
   }
   return String(value);

@@ -1,4 +1,4 @@
-import {ValueError} from '../errors';
+import {describe, ValueError} from '../errors';
 import {ClassPcaResult} from '../pca/class-pca';
 import {equalSplit} from '../pca/options';
 
@@ -7,13 +7,15 @@ export interface KernelOptions {
   /**
    * Give each component two units, +w and −w, so that a ReLU keeps both
    * sides of the projection. Halves the components that fit in the units.
+   * Defaults to false.
    */
-  pairs: boolean;
+  pairs?: boolean;
   /**
    * Scale each unit so its pre-activation has unit variance over the data
    * (and centre it with the bias), or leave components at unit length.
+   * Defaults to true.
    */
-  standardize: boolean;
+  standardize?: boolean;
 }
 
 /** A kernel [d, units] and the matching centring bias [units]. */
@@ -34,9 +36,10 @@ const MIN_RELATIVE_VARIANCE = 1e-8;
 /**
  * Builds a Dense kernel of shape [dim, units] from a class-based PCA.
  *
- * Units are shared among the classes in equal parts (the first classes get
- * one more when they do not divide), each class contributing its leading
- * components in order. Unit j with component w, data variance v and data
+ * Units are shared among the classes as the PCA shares its components when
+ * it holds exactly as many as the kernel needs; otherwise in equal parts
+ * (the first classes get one more when they do not divide). Each class
+ * contributes its leading components in order. Unit j with component w, data variance v and data
  * mean projection p gets the column w / √v and the bias −p / √v, so its
  * pre-activation has mean 0 and variance 1 over the data and a ReLU cuts it
  * at its mean.
@@ -44,21 +47,35 @@ const MIN_RELATIVE_VARIANCE = 1e-8;
  * @throws ValueError naming both shapes when the PCA cannot fill the kernel.
  */
 export function kernelFromPca(
-    pca: ClassPcaResult, shape: number[], o: KernelOptions): KernelAndBias {
+    pca: ClassPcaResult, shape: number[], o: KernelOptions = {},
+    who = 'kernelFromPca'): KernelAndBias {
+  if (pca == null || !Array.isArray(pca.classes)) {
+    throw new ValueError(
+        `${who}: \`pca\` must be a classPca result, received ` +
+        `${describe(pca)}.`);
+  }
+  if (!Array.isArray(shape) || shape.length !== 2 ||
+      !shape.every(n => Number.isInteger(n) && n > 0)) {
+    throw new ValueError(
+        `${who}: a Dense kernel shape is [inputDim, units] with positive ` +
+        `integers, received ${describe(shape)}.`);
+  }
+  const pairs = o?.pairs ?? false;
+  const standardize = o?.standardize ?? true;
   const [dim, units] = shape;
-  const perUnit = o.pairs ? 2 : 1;
+  const perUnit = pairs ? 2 : 1;
   if (dim !== pca.dim || units % perUnit !== 0) {
     throw new ValueError(
-        `PcaInitializer: cannot fill a kernel of shape [${shape.join(', ')}] ` +
+        `${who}: cannot fill a kernel of shape [${shape.join(', ')}] ` +
         `from a class-based PCA of ${pca.dim} features and ` +
         `${pca.numClasses} classes: the kernel must have ${pca.dim} rows` +
-        `${o.pairs ? ' and an even number of units (pairs is on)' : ''}.`);
+        `${pairs ? ' and an even number of units (pairs is on)' : ''}.`);
   }
-  const wanted = equalSplit(units / perUnit, pca.numClasses);
+  const wanted = componentsToUse(pca, units / perUnit);
   const short = wanted.findIndex((k, c) => k > pca.classes[c].numComponents);
   if (short >= 0) {
     throw new ValueError(
-        `PcaInitializer: a kernel of shape [${shape.join(', ')}] needs ` +
+        `${who}: a kernel of shape [${shape.join(', ')}] needs ` +
         `${wanted[short]} components of class ${short}, but the class-based ` +
         `PCA holds ${pca.classes[short].numComponents}; compute it with ` +
         `more components or use fewer units.`);
@@ -67,17 +84,17 @@ export function kernelFromPca(
   const kernel = new Float32Array(dim * units);
   const bias = new Float32Array(units);
   const unitClass = new Int32Array(units);
-  const scales = unitScales(pca, wanted, o.standardize);
+  const scales = unitScales(pca, wanted, standardize);
   let unit = 0;
   wanted.forEach((k, c) => {
     const cls = pca.classes[c];
     for (let i = 0; i < k; i++) {
       const scale = scales[c][i];
-      for (const sign of o.pairs ? [1, -1] : [1]) {
+      for (const sign of pairs ? [1, -1] : [1]) {
         for (let r = 0; r < dim; r++) {
           kernel[r * units + unit] = sign * scale * cls.components[i * dim + r];
         }
-        bias[unit] = o.standardize ?
+        bias[unit] = standardize ?
             -sign * scale * cls.dataMeanProjection[i] : 0;
         unitClass[unit] = c;
         unit++;
@@ -87,7 +104,24 @@ export function kernelFromPca(
   return {kernel, bias, unitClass};
 }
 
-/** 1/√(data variance) per component, with a floor for dead directions. */
+/**
+ * Components per class for `count` components in all: the PCA's own
+ * allocation when it holds exactly that many (for instance one made with
+ * `allocation: 'eigenvalue'`), otherwise an equal split.
+ */
+function componentsToUse(pca: ClassPcaResult, count: number): number[] {
+  const own = pca.classes.map(c => c.numComponents);
+  return own.reduce((a, b) => a + b, 0) === count ?
+      own :
+      equalSplit(count, pca.numClasses);
+}
+
+/**
+ * 1/√(data variance) per component. A direction along which the data does
+ * not vary (constant input, or a null-space fill) gets the typical scale
+ * of the others instead of an enormous one, and all get 1 when nothing
+ * varies at all.
+ */
 function unitScales(
     pca: ClassPcaResult, wanted: number[], standardize: boolean):
     Float64Array[] {
@@ -102,8 +136,12 @@ function unitScales(
       count++;
     }
   });
-  const floor = MIN_RELATIVE_VARIANCE * Math.max(sum / count, 1e-30);
+  const typical = sum / count;
+  if (!(typical > 0)) {
+    return wanted.map(k => new Float64Array(k).fill(1));
+  }
+  const floor = MIN_RELATIVE_VARIANCE * typical;
   return wanted.map((k, c) => Float64Array.from(
       pca.classes[c].dataVariance.subarray(0, k),
-      v => 1 / Math.sqrt(Math.max(v, floor))));
+      v => 1 / Math.sqrt(v > floor ? v : typical)));
 }

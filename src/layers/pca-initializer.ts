@@ -100,7 +100,7 @@ export class PcaInitializer extends InitializerBase {
   private readonly config: PcaInitializerConfig;
   private readonly x: tf.Tensor2D|undefined;
   private readonly y: LabelsInput|undefined;
-  private pca: ClassPcaResult|undefined;
+  private readonly pca: ClassPcaResult|undefined;
   private readonly built = new Map<string, KernelAndBias>();
 
   /**
@@ -223,7 +223,8 @@ export class PcaInitializer extends InitializerBase {
     const pairs = this.config.pairs ?? false;
     const pca = this.pca ?? this.computePca(shape, pairs);
     const built = kernelFromPca(
-        pca, shape, {pairs, standardize: this.config.standardize ?? true});
+        pca, shape, {pairs, standardize: this.config.standardize},
+        'PcaInitializer');
     this.built.set(key, built);
     return built;
   }
@@ -253,11 +254,19 @@ export class PcaInitializer extends InitializerBase {
           `PcaInitializer: a kernel of shape [${inputDim}, ${units}] has no ` +
           `whole number of ± pairs; use an even number of units.`);
     }
-    this.pca = classPcaSync(this.x, this.y, {
-      ...pcaOptionsOf(this.config),
-      totalComponents: components,
-    });
-    return this.pca;
+    try {
+      return classPcaSync(this.x, this.y, {
+        ...pcaOptionsOf(this.config),
+        totalComponents: components,
+      });
+    } catch (e) {
+      throw e instanceof ValueError ?
+          new ValueError(
+              `PcaInitializer: for a kernel of shape [${inputDim}, ` +
+              `${units}] from data of shape [${this.x.shape.join(', ')}]: ` +
+              e.message) :
+          e;
+    }
   }
 }
 tf.serialization.registerClass(PcaInitializer);

@@ -1,3 +1,5 @@
+import {describe, ValueError} from '../errors';
+
 /**
  * Full eigendecomposition of a small dense symmetric matrix in float64.
  *
@@ -27,6 +29,20 @@ const MAX_SWEEPS = 60;
  */
 export function symmetricEigen(a: ArrayLike<number>, n: number):
     SymmetricEigen {
+  if (!Number.isInteger(n) || n < 0 || a == null ||
+      typeof a.length !== 'number' || a.length !== n * n) {
+    throw new ValueError(
+        `symmetricEigen: expected ${describe(n)}² values for an n×n ` +
+        `matrix with n a non-negative integer, received ` +
+        `${a == null ? describe(a) : `${a.length} values`}.`);
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) {
+      throw new ValueError(
+          `symmetricEigen: entry ${i} is ${describe(a[i])}; every entry ` +
+          `must be finite.`);
+    }
+  }
   const m = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {

@@ -50,7 +50,9 @@ interface SolverState {
 
 /**
  * The k largest eigenvalues and their eigenvectors of each symmetric
- * positive semi-definite d×d matrix in `matrices`.
+ * positive semi-definite d×d matrix in `matrices` (such as second moments
+ * and covariances). For a matrix with negative eigenvalues the result is
+ * not defined; those would be reported as 0.
  *
  * Block subspace iteration with Rayleigh–Ritz: a basis of m = k + p rows Q
  * is multiplied by A on the backend (the only O(d²) work, so a GPU backend
@@ -64,7 +66,8 @@ interface SolverState {
  * @param k - How many eigenpairs to return for each matrix (a number, or one
  *   per matrix), each between 1 and d.
  * @returns One {@link TopEigenResult} per matrix, in order.
- * @throws ValueError if a matrix is not square or k is out of range.
+ * @throws ValueError if a matrix is not square, symmetric and finite, if k
+ *   is out of range, or an option is bad.
  *
  * @example
  * ```js
@@ -77,17 +80,16 @@ export function topEigen(
     matrices: tf.Tensor2D[], k: number|number[],
     options: TopEigenOptions = {}): TopEigenResult[] {
   const ks = validateTopEigenArgs(matrices, k);
-  const maxIterations = options.maxIterations ?? 200;
-  const tolerance = options.tolerance ?? 1e-6;
-  const seed = options.seed ?? 0;
+  const {maxIterations, tolerance, seed, oversample} =
+      resolveSolverOptions(options);
+  checkSymmetricFinite(matrices);
 
   const states: SolverState[] = [];
   try {
     matrices.forEach((a, i) => {
       const d = a.shape[0];
-      const oversample =
-          options.oversample ?? Math.max(8, Math.ceil(ks[i] / 2));
-      const m = Math.min(d, ks[i] + oversample);
+      const extra = oversample ?? Math.max(8, Math.ceil(ks[i] / 2));
+      const m = Math.min(d, ks[i] + extra);
       const rng = new SeededRandom(seed + 7919 * i);
       const basis = tf.tensor2d(rng.normals(m * d), [m, d]);
       states.push({a, k: ks[i], basis, rng, iterations: 0});
@@ -107,6 +109,66 @@ export function topEigen(
   }
 }
 
+function resolveSolverOptions(options: TopEigenOptions) {
+  if (options === null || typeof options !== 'object') {
+    throw new ValueError(
+        `topEigen: \`options\` must be an object, received ` +
+        `${describe(options)}.`);
+  }
+  const {maxIterations = 200, tolerance = 1e-6, seed = 0, oversample} =
+      options;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
+    throw new ValueError(
+        `topEigen: \`maxIterations\` must be a positive integer, received ` +
+        `${describe(maxIterations)}.`);
+  }
+  if (!(typeof tolerance === 'number' && tolerance > 0 &&
+        Number.isFinite(tolerance))) {
+    throw new ValueError(
+        `topEigen: \`tolerance\` must be a positive number, received ` +
+        `${describe(tolerance)}.`);
+  }
+  if (oversample !== undefined &&
+      (!Number.isInteger(oversample) || oversample < 0)) {
+    throw new ValueError(
+        `topEigen: \`oversample\` must be a non-negative integer, ` +
+        `received ${describe(oversample)}.`);
+  }
+  if (!Number.isFinite(seed)) {
+    throw new ValueError(
+        `topEigen: \`seed\` must be a finite number, received ` +
+        `${describe(seed)}.`);
+  }
+  return {maxIterations, tolerance, seed, oversample};
+}
+
+/**
+ * Throws for NaN or Inf, or for a matrix that is not symmetric to float32
+ * accuracy (|A − Aᵀ| above 1e-5 of the largest entry): the iteration
+ * assumes both, and would return meaningless pairs otherwise.
+ */
+function checkSymmetricFinite(matrices: tf.Tensor2D[]) {
+  const checks = tf.tidy(() => tf.stack(matrices.map(a => {
+    const finite = tf.cast(tf.all(tf.isFinite(a)), 'float32');
+    const asymmetry = tf.max(tf.abs(tf.sub(a, tf.transpose(a))));
+    return tf.stack([finite, asymmetry, tf.max(tf.abs(a))]);
+  })));
+  const values = checks.dataSync();
+  checks.dispose();
+  matrices.forEach((_, i) => {
+    const [finite, asymmetry, largest] = values.subarray(3 * i, 3 * i + 3);
+    if (finite !== 1) {
+      throw new ValueError(
+          `topEigen: matrices[${i}] contains NaN or Inf.`);
+    }
+    if (asymmetry > 1e-5 * largest) {
+      throw new ValueError(
+          `topEigen: matrices[${i}] is not symmetric: the largest |A − Aᵀ| ` +
+          `is ${asymmetry} against a largest entry of ${largest}.`);
+    }
+  });
+}
+
 function validateTopEigenArgs(
     matrices: tf.Tensor2D[], k: number|number[]): number[] {
   if (!Array.isArray(matrices)) {
@@ -121,9 +183,11 @@ function validateTopEigenArgs(
         `${matrices.length} matrices.`);
   }
   matrices.forEach((a, i) => {
-    if (a.rank !== 2 || a.shape[0] !== a.shape[1]) {
+    if (!(a instanceof tf.Tensor) || a.isDisposed || a.rank !== 2 ||
+        a.shape[0] !== a.shape[1] || a.dtype !== 'float32') {
       throw new ValueError(
-          `topEigen: matrices[${i}] must be square, received ` +
+          `topEigen: matrices[${i}] must be a square float32 Tensor2D, ` +
+          `received ` +
           `${describe(a)}.`);
     }
     const d = a.shape[0];

@@ -167,6 +167,11 @@ export function classPcaFromStatistics(
 /** {@link classPcaFromStatistics} with options already resolved. */
 function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
     ClassPcaResult {
+  if (!(stats instanceof ClassStatistics)) {
+    throw new ValueError(
+        `classPcaFromStatistics: \`stats\` must be a ClassStatistics, ` +
+        `received ${describe(stats)}.`);
+  }
   const numClasses = stats.numClasses;
   checkEveryClassHasRows(stats, numClasses);
   const ks = componentsPerClass(o, numClasses, stats.dim);
@@ -177,7 +182,7 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
     const alphas = classMatrices(stats, o, matrices);
     const solveKs = o.allocation === 'eigenvalue' ?
         ks.map(() => Math.min(stats.dim, 2 * Math.max(...ks))) : ks;
-    const solved = topEigen(matrices, solveKs, {...o.solver, seed: o.seed});
+    const solved = solveTop(matrices, solveKs, o);
     o.onProgress?.(
         {stage: 'components', done: numClasses, total: numClasses});
     const kept = o.allocation === 'eigenvalue' ?
@@ -201,14 +206,43 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
   }
 }
 
+/**
+ * The eigensolver on the class matrices, with its errors told in terms of
+ * classPca: a non-finite class matrix means float32 overflowed.
+ */
+function solveTop(
+    matrices: tf.Tensor2D[], ks: number[],
+    o: ResolvedPcaOptions): TopEigenResult[] {
+  try {
+    return topEigen(matrices, ks, {...o.solver, seed: o.seed});
+  } catch (e) {
+    const overflow = /matrices\[(\d+)\] contains NaN or Inf/.exec(
+        (e as Error).message);
+    if (overflow !== null) {
+      throw new ValueError(
+          `classPca: the second moment of class ${overflow[1]} overflows ` +
+          `float32 (values of x near 1e19 or more); scale x down.`);
+    }
+    if (e instanceof ValueError) {
+      throw new ValueError(`classPca: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
 /** Reads a Tensor2D with labels into statistics, class by class. */
 function accumulateTensor(
     x: tf.Tensor2D, labels: LabelsInput,
     o: ResolvedPcaOptions): ClassStatistics {
+  checkRows(x, x.shape[1], 'x');
+  if (x.shape[0] === 0 || x.shape[1] === 0) {
+    throw new ValueError(
+        `classPca: \`x\` must have at least one row and one column, ` +
+        `received ${describe(x)}.`);
+  }
   const classOf = readLabels(labels, x.shape[0], o.numClasses);
   const numClasses = o.numClasses ?? impliedClassCount(labels, classOf);
   const rowsOf = rowsPerClass(classOf, numClasses, o);
-  checkRows(x, x.shape[1], 'x');
   const stats = new ClassStatistics(x.shape[1], numClasses);
   const total = rowsOf.reduce((a, rows) => a + rows.length, 0);
   let done = 0;
@@ -218,7 +252,7 @@ function accumulateTensor(
         const chunk = rows.subarray(start, start + o.batchSize);
         const batch = gatherRows(x, chunk);
         try {
-          stats.updateClass(c, batch);
+          stats.updateClass(c, batch, 'x');
         } finally {
           batch.dispose();
         }
@@ -240,6 +274,11 @@ function accumulateTensor(
 function rowsPerClass(
     classOf: Int32Array, numClasses: number,
     o: ResolvedPcaOptions): Int32Array[] {
+  if (numClasses > classOf.length) {
+    throw new ValueError(
+        `classPca: there are ${numClasses} classes but only ` +
+        `${classOf.length} rows; every class needs at least one row.`);
+  }
   const counts = new Array<number>(numClasses).fill(0);
   classOf.forEach(c => counts[c]++);
   const empty = counts.findIndex(n => n === 0);

@@ -1,5 +1,6 @@
 import {describe, ValueError} from '../errors';
 import {TopEigenOptions} from '../linalg/top-eigen';
+import {MAX_CLASSES} from '../stats/labels';
 
 /** How a budget of components is shared among the classes. */
 export type Allocation = 'equal'|'eigenvalue';
@@ -118,6 +119,11 @@ export function resolvePcaOptions(options: ClassPcaOptions = {}):
   positiveInteger(o.samplesPerClass, 'samplesPerClass');
   positiveInteger(o.batchSize, 'batchSize');
   positiveInteger(o.numClasses, 'numClasses');
+  if (o.numClasses !== undefined && o.numClasses > MAX_CLASSES) {
+    throw new ValueError(
+        `classPca: \`numClasses\` must be at most ${MAX_CLASSES}, ` +
+        `received ${describe(o.numClasses)}.`);
+  }
   if (o.allocation !== undefined && o.allocation !== 'equal' &&
       o.allocation !== 'eigenvalue') {
     throw new ValueError(

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {describe, ValueError} from '../errors';
 import {gatherRows} from './gather-rows';
-import {LabelsInput, readLabels} from './labels';
+import {LabelsInput, MAX_CLASSES, readLabels} from './labels';
 
 /** Plain-JSON form of {@link ClassStatistics}; see `toJSON`. */
 export interface ClassStatisticsJSON {
@@ -72,10 +72,11 @@ export class ClassStatistics {
           `${describe(dim)}.`);
     }
     if (numClasses !== undefined &&
-        (!Number.isInteger(numClasses) || numClasses < 1)) {
+        (!Number.isInteger(numClasses) || numClasses < 1 ||
+         numClasses > MAX_CLASSES)) {
       throw new ValueError(
-          `ClassStatistics: \`numClasses\` must be a positive integer, ` +
-          `received ${describe(numClasses)}.`);
+          `ClassStatistics: \`numClasses\` must be an integer in ` +
+          `[1, ${MAX_CLASSES}], received ${describe(numClasses)}.`);
     }
     this.dim = dim;
     this.fixedClasses = numClasses;
@@ -109,6 +110,13 @@ export class ClassStatistics {
   update(x: tf.Tensor2D, labels: LabelsInput): void {
     checkRows(x, this.dim, 'x');
     const classOf = readLabels(labels, x.shape[0], this.fixedClasses);
+    if (labels instanceof tf.Tensor && labels.rank === 2) {
+      // One-hot rows name every class, seen or not.
+      this.grow((labels as tf.Tensor2D).shape[1]);
+    }
+    if (x.shape[0] === 0) {
+      return;
+    }
     checkFinite(x, 'x');
     const groups = groupByClass(classOf);
     groups.forEach((rows, c) => {
@@ -125,12 +133,18 @@ export class ClassStatistics {
    * Adds rows that all belong to class `c`: the fast path when the caller
    * has already grouped rows by class.
    *
+   * @param c - The class of every row.
+   * @param rows - A Tensor2D of shape [n, dim].
+   * @param argName - The name error messages give `rows`. Defaults to 'rows'.
    * @throws ValueError for a shape mismatch, NaN or Inf, or a bad class.
    */
-  updateClass(c: number, rows: tf.Tensor2D): void {
-    checkRows(rows, this.dim, 'rows');
+  updateClass(c: number, rows: tf.Tensor2D, argName = 'rows'): void {
+    checkRows(rows, this.dim, argName);
     readLabels([c], 1, this.fixedClasses, 'c');
-    checkFinite(rows, 'rows');
+    if (rows.shape[0] === 0) {
+      return;
+    }
+    checkFinite(rows, argName);
     this.accumulate(c, rows);
   }
 
@@ -253,13 +267,7 @@ export class ClassStatistics {
    * @throws ValueError if `json` is not such an object or its sizes disagree.
    */
   static fromJSON(json: ClassStatisticsJSON): ClassStatistics {
-    if (json == null || json.format !== 'tfjs-pca/class-statistics' ||
-        json.version !== 1) {
-      throw new ValueError(
-          'ClassStatistics.fromJSON: expected an object written by ' +
-          'ClassStatistics.toJSON (format "tfjs-pca/class-statistics", ' +
-          `version 1), received ${describe(json)}.`);
-    }
+    checkJson(json);
     const stats =
         new ClassStatistics(json.dim, json.numClasses ?? undefined);
     const d = json.dim;
@@ -268,20 +276,11 @@ export class ClassStatistics {
       if (n === 0) {
         return;
       }
-      const shift = json.shifts[c];
-      const sum = json.sums[c];
-      const moment = json.moments[c];
-      if (!Number.isInteger(n) || n < 0 || shift?.length !== d ||
-          sum?.length !== d || moment?.length !== d * d) {
-        stats.dispose();
-        throw new ValueError(
-            `ClassStatistics.fromJSON: class ${c} has count ${describe(n)} ` +
-            `and arrays of the wrong lengths for dim ${d}.`);
-      }
       stats.counts[c] = n;
-      stats.shifts[c] = Float32Array.from(shift);
-      stats.sums[c] = tf.keep(tf.tensor1d(sum));
-      stats.moments[c] = tf.keep(tf.tensor2d(moment, [d, d]));
+      stats.shifts[c] = Float32Array.from(json.shifts[c] as number[]);
+      stats.sums[c] = tf.keep(tf.tensor1d(json.sums[c] as number[]));
+      stats.moments[c] =
+          tf.keep(tf.tensor2d(json.moments[c] as number[], [d, d]));
     });
     return stats;
   }
@@ -322,6 +321,7 @@ export class ClassStatistics {
     }
     this.grow(c + 1);
     const {shift, sum, moment} = tf.tidy(() => {
+      rows = rows.dtype === 'float32' ? rows : tf.cast(rows, 'float32');
       const s = this.shifts[c] === null ?
           tf.mean(rows, 0) : tf.tensor1d(this.shifts[c] as Float32Array);
       const centred = tf.sub(rows, s);
@@ -384,6 +384,54 @@ export class ClassStatistics {
   }
 }
 
+/**
+ * Throws unless `json` is a well-formed ClassStatisticsJSON: sizes that
+ * agree and finite numbers everywhere.
+ */
+function checkJson(json: ClassStatisticsJSON) {
+  const fail = (what: string) => {
+    throw new ValueError(`ClassStatistics.fromJSON: ${what}.`);
+  };
+  if (json == null || json.format !== 'tfjs-pca/class-statistics' ||
+      json.version !== 1) {
+    fail('expected an object written by ClassStatistics.toJSON (format ' +
+         `"tfjs-pca/class-statistics", version 1), received ${
+             describe(json)}`);
+  }
+  const {dim: d, counts, numClasses} = json;
+  if (!Number.isInteger(d) || d < 1) {
+    fail(`\`dim\` must be a positive integer, received ${describe(d)}`);
+  }
+  for (const key of ['counts', 'shifts', 'sums', 'moments'] as const) {
+    if (!Array.isArray(json[key]) || json[key].length !== counts?.length) {
+      fail(`\`${key}\` must be an array with one entry per class, ` +
+           `received ${describe(json[key])}`);
+    }
+  }
+  if (numClasses !== null && numClasses !== undefined &&
+      counts.length > numClasses) {
+    fail(`there are counts for ${counts.length} classes but ` +
+         `\`numClasses\` is ${numClasses}`);
+  }
+  counts.forEach((n, c) => {
+    if (!Number.isInteger(n) || n < 0) {
+      fail(`counts[${c}] must be a non-negative integer, received ${
+          describe(n)}`);
+    }
+    if (n === 0) {
+      return;
+    }
+    const sizes = {shifts: d, sums: d, moments: d * d};
+    for (const [key, size] of Object.entries(sizes)) {
+      const values = json[key as 'shifts'][c];
+      if (!Array.isArray(values) || values.length !== size ||
+          !values.every(v => typeof v === 'number' && Number.isFinite(v))) {
+        fail(`${key}[${c}] must hold ${size} finite numbers for dim ${d}`);
+      }
+    }
+  });
+}
+
 /** The outer product a·bᵀ of two vectors. */
 function outer(a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
   return tf.mul(tf.expandDims(a, 1), tf.expandDims(b, 0));
@@ -405,6 +453,9 @@ export function groupByClass(classOf: Int32Array): Map<number, number[]> {
 
 /** Throws unless `x` is a float Tensor2D with `dim` columns. */
 export function checkRows(x: tf.Tensor, dim: number, argName: string) {
+  if (x instanceof tf.Tensor && x.isDisposed) {
+    throw new ValueError(`\`${argName}\` was disposed.`);
+  }
   if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== dim) {
     throw new ValueError(
         `\`${argName}\` must be a Tensor2D of shape [N, ${dim}], received ` +
@@ -412,8 +463,13 @@ export function checkRows(x: tf.Tensor, dim: number, argName: string) {
   }
 }
 
-/** Throws if `x` holds NaN or ±Inf. */
+/** Throws if `x` holds NaN or ±Inf. Integer tensors always pass. */
 export function checkFinite(x: tf.Tensor, argName: string) {
+  // Integer data cannot hold NaN; the wasm backend's isFinite also
+  // misreads int32 bits as floats.
+  if (x.dtype !== 'float32') {
+    return;
+  }
   const ok = tf.tidy(() => tf.all(tf.isFinite(x)));
   const finite = ok.dataSync()[0];
   ok.dispose();

@@ -25,7 +25,7 @@ interface DatasetOptions {
 /**
  * Reads every `{xs, ys}` batch of `dataset` into class statistics, keeping
  * at most `samplesPerClass` rows of each class (the first ones in stream
- * order). The batches are disposed after use.
+ * order). Each element's tensors are disposed after use.
  *
  * @throws ValueError for a batch that is not `{xs, ys}` with a Tensor2D
  *   `xs`, for bad labels or NaN/Inf rows, or for an empty dataset.
@@ -40,17 +40,23 @@ export async function accumulateDataset(
   const it = await dataset.iterator();
   let stats: ClassStatistics|undefined;
   let done = 0;
+  let batch = 0;
   try {
     for (let step = await it.next(); !step.done; step = await it.next()) {
-      const {xs, ys} = checkBatch(step.value, done);
       try {
+        const {xs, ys} = checkBatch(step.value);
         stats = stats ?? new ClassStatistics(xs.shape[1], o.numClasses);
         addBatch(stats, xs, ys, o.samplesPerClass);
+        done += xs.shape[0];
+      } catch (e) {
+        throw e instanceof ValueError ?
+            new ValueError(`classPca: dataset batch ${batch} (rows from ` +
+                           `${done}): ${e.message}`) :
+            e;
       } finally {
-        xs.dispose();
-        ys.dispose();
+        disposeTensors(step.value);
       }
-      done += xs.shape[0];
+      batch++;
       o.onProgress?.({stage: 'statistics', done, total: -1});
     }
   } catch (e) {
@@ -63,14 +69,24 @@ export async function accumulateDataset(
   return stats;
 }
 
-function checkBatch(value: unknown, row: number):
-    {xs: tf.Tensor2D, ys: tf.Tensor} {
+/** Disposes every tensor of a dataset element, whatever its shape. */
+function disposeTensors(value: unknown) {
+  if (value instanceof tf.Tensor) {
+    value.dispose();
+  } else if (Array.isArray(value)) {
+    value.forEach(disposeTensors);
+  } else if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach(disposeTensors);
+  }
+}
+
+function checkBatch(value: unknown): {xs: tf.Tensor2D, ys: tf.Tensor} {
   const batch = value as {xs?: unknown, ys?: unknown};
   if (batch == null || !(batch.xs instanceof tf.Tensor) ||
       !(batch.ys instanceof tf.Tensor) || batch.xs.rank !== 2) {
     throw new ValueError(
-        `classPca: each dataset element must be {xs: Tensor2D, ys: labels}; ` +
-        `the one at row ${row} is ${describe(value)}` +
+        `each element must be {xs: Tensor2D, ys: labels}, received ` +
+        `${describe(value)}` +
         `${batch?.xs instanceof tf.Tensor ? ` with xs ${describe(batch.xs)}` :
                                               ''}.`);
   }
@@ -98,12 +114,12 @@ function addBatch(
   keep.sort((a, b) => a - b);
   const kept = tf.tidy(() => {
     const idx = tf.tensor1d(keep, 'int32');
-    return {x: tf.gather(xs, idx) as tf.Tensor2D, labels: idx};
+    return {x: tf.gather(xs, idx) as tf.Tensor2D, y: tf.gather(ys, idx)};
   });
   try {
-    stats.update(kept.x, Int32Array.from(keep, i => classOf[i]));
+    stats.update(kept.x, kept.y as tf.Tensor1D);
   } finally {
     kept.x.dispose();
-    kept.labels.dispose();
+    kept.y.dispose();
   }
 }

@@ -2,6 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {describe, ValueError} from '../errors';
 
+/**
+ * The most classes tfjs-pca accepts. Each class holds a d×d matrix on the
+ * backend, so far fewer fit in memory; the bound only keeps a stray huge
+ * label from sizing arrays by it.
+ */
+export const MAX_CLASSES = 65536;
+
 /** Class labels as accepted everywhere in tfjs-pca. */
 export type LabelsInput = tf.Tensor1D|tf.Tensor2D|ArrayLike<number>;
 
@@ -37,6 +44,9 @@ function toIndices(
     if (labels.rank === 2) {
       return oneHotToIndices(labels as tf.Tensor2D, numClasses, argName);
     }
+    if (labels.isDisposed) {
+      throw new ValueError(`\`${argName}\` was disposed.`);
+    }
     if (labels.rank !== 1) {
       throw new ValueError(
           `\`${argName}\` must be class indices (Tensor1D) or one-hot rows ` +
@@ -59,11 +69,10 @@ function checkedIndices(
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
+    const limit = numClasses ?? MAX_CLASSES;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 ||
-        (numClasses !== undefined && v >= numClasses)) {
-      const range = numClasses === undefined ?
-          'a non-negative integer' :
-          `an integer in [0, ${numClasses - 1}]`;
+        v >= limit) {
+      const range = `an integer in [0, ${limit - 1}]`;
       throw new ValueError(
           `\`${argName}\`[${i}] is ${describe(v)}; each label must be ` +
           `${range}.`);
@@ -77,6 +86,20 @@ function oneHotToIndices(
     labels: tf.Tensor2D, numClasses: number|undefined,
     argName: string): Int32Array {
   const [rows, width] = labels.shape;
+  if (labels.isDisposed) {
+    throw new ValueError(`\`${argName}\` was disposed.`);
+  }
+  if (width === 1) {
+    throw new ValueError(
+        `\`${argName}\` has shape [${rows}, 1]; pass class indices as a ` +
+        `Tensor1D of shape [${rows}], or one-hot rows with one column per ` +
+        `class.`);
+  }
+  if (width > MAX_CLASSES) {
+    throw new ValueError(
+        `\`${argName}\` is one-hot with ${width} columns; at most ` +
+        `${MAX_CLASSES} classes are supported.`);
+  }
   if (numClasses !== undefined && width !== numClasses) {
     throw new ValueError(
         `\`${argName}\` is one-hot with ${width} columns but there are ` +
