@@ -39,12 +39,24 @@ const MIN_RELATIVE_VARIANCE = 1e-8;
  * Units are shared among the classes as the PCA shares its components when
  * it holds exactly as many as the kernel needs; otherwise in equal parts
  * (the first classes get one more when they do not divide). Each class
- * contributes its leading components in order. Unit j with component w, data variance v and data
- * mean projection p gets the column w / √v and the bias −p / √v, so its
- * pre-activation has mean 0 and variance 1 over the data and a ReLU cuts it
- * at its mean.
+ * contributes its leading components in order. Unit j with component w,
+ * data variance v and data mean projection p gets the column w / √v and the
+ * bias −p / √v, so its pre-activation has mean 0 and variance 1 over the
+ * data and a ReLU cuts it at its mean.
  *
+ * @param pca - A {@link classPca} result.
+ * @param shape - The kernel shape [inputDim, units].
+ * @param o - See {@link KernelOptions}.
+ * @param who - The name error messages start with.
+ * @returns The kernel (row-major [inputDim, units]), bias and unit classes.
  * @throws ValueError naming both shapes when the PCA cannot fill the kernel.
+ *
+ * @example
+ * ```js
+ * const pca = await classPca(x, y, {components: 10});
+ * const {kernel, bias} = kernelFromPca(pca, [784, 100]);
+ * layer.setWeights([tf.tensor2d(kernel, [784, 100]), tf.tensor1d(bias)]);
+ * ```
  */
 export function kernelFromPca(
     pca: ClassPcaResult, shape: number[], o: KernelOptions = {},
