@@ -103,3 +103,35 @@ export function lowerInverse(l: ArrayLike<number>, n: number): Float64Array {
   }
   return inv;
 }
+
+/**
+ * Solves a·x = b for a symmetric positive definite n×n `a` and an n×c `b`,
+ * by Cholesky. Returns null when `a` is not numerically positive definite.
+ */
+export function solvePositiveDefinite(
+    a: ArrayLike<number>, b: ArrayLike<number>, n: number,
+    c: number): Float64Array|null {
+  const l = cholesky(a, n, 1e-14);
+  if (l === null) {
+    return null;
+  }
+  const x = new Float64Array(n * c);
+  for (let col = 0; col < c; col++) {
+    // Forward: L·z = b, then back: Lᵀ·x = z, in place in x.
+    for (let i = 0; i < n; i++) {
+      let s = b[i * c + col];
+      for (let p = 0; p < i; p++) {
+        s -= l[i * n + p] * x[p * c + col];
+      }
+      x[i * c + col] = s / l[i * n + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = x[i * c + col];
+      for (let p = i + 1; p < n; p++) {
+        s -= l[p * n + i] * x[p * c + col];
+      }
+      x[i * c + col] = s / l[i * n + i];
+    }
+  }
+  return x;
+}

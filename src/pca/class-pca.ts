@@ -271,9 +271,9 @@ function accumulateTensor(
  * Row indices of each class, subsampled to `samplesPerClass` with the seed.
  * @throws ValueError if a class has no rows.
  */
-function rowsPerClass(
+export function rowsPerClass(
     classOf: Int32Array, numClasses: number,
-    o: ResolvedPcaOptions): Int32Array[] {
+    o: {samplesPerClass?: number, seed: number}): Int32Array[] {
   if (numClasses > classOf.length) {
     throw new ValueError(
         `classPca: there are ${numClasses} classes but only ` +

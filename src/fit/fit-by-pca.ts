@@ -1,0 +1,455 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {LayersModel, Sequential, layers as tfLayers, sequential}
+    from '@tensorflow/tfjs-layers';
+
+import {describe, ValueError} from '../errors';
+import {kernelFromPca} from '../layers/kernel';
+import {classPcaFromStatistics, rowsPerClass} from '../pca/class-pca';
+import {ClassStatistics} from '../stats/class-statistics';
+import {PcaDataset} from '../stats/dataset';
+import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
+import {forEachFeatureBatch, gatherBatch, TrainingRows}
+    from './feature-stream';
+import {planLayers, PlannedLayer} from './layer-plan';
+import {FitByPcaOptions, ResolvedFitOptions, resolveFitOptions}
+    from './options';
+import {ProgressLine} from './progress';
+import {RidgeReadout} from './readout';
+import {Evaluation, FitByPcaReport, LayerReport} from './report';
+import {ModelSnapshot} from './snapshot';
+
+/** Every tenth row is held out to choose the output layer's ridge λ. */
+const HOLD_OUT_EVERY = 10;
+
+/** Training metrics are taken on at most this many rows. */
+const EVALUATION_ROWS = 10000;
+
+/**
+ * Computes a model's weights directly, layer by layer from the input up,
+ * each from the class-based PCA of what the layers below produce: no
+ * backpropagation through those layers.
+ *
+ * For each hidden Dense layer in turn, its input is streamed through the
+ * layers already set, batch by batch, into per-class statistics; the
+ * layer's kernel is the class-based PCA of that input (units shared among
+ * the classes, each scaled to unit pre-activation variance) and its bias
+ * centres each unit, so a ReLU cuts each feature at its mean. Weightless
+ * layers (Flatten, Dropout, Activation, Reshape, …) pass through. The
+ * output layer, the last Dense layer with one unit per class, is solved in
+ * closed form or trained alone (`topLayer`), and optional epochs of
+ * ordinary fine-tuning follow.
+ *
+ * On any error the model's weights and trainable flags are left exactly as
+ * they were.
+ *
+ * @param model - A tf.Sequential (or linear LayersModel) of supported
+ *   layers. It needs `compile` only for `topLayer: 'train'` and
+ *   `fineTuneEpochs`.
+ * @param x - Input rows (a tensor whose first axis is the batch), or a
+ *   `tf.data.Dataset` of `{xs, ys}` batches (then `y` is omitted).
+ * @param y - Labels of `x`: class indices or one-hot rows.
+ * @param options - See {@link FitByPcaOptions}.
+ * @returns A {@link FitByPcaReport}; print it with `toString()`.
+ * @throws NotImplementedError for a layer type not supported yet, before
+ *   any weight changes.
+ * @throws ValueError for bad data or options, or a model that needs
+ *   `compile` for the requested training.
+ *
+ * @example
+ * ```js
+ * import * as tf from '@tensorflow/tfjs';
+ * import {fitByPCA} from 'tfjs-pca';
+ *
+ * const model = tf.sequential({layers: [
+ *   tf.layers.dense({inputShape: [784], units: 256, activation: 'relu'}),
+ *   tf.layers.dense({units: 256, activation: 'relu'}),
+ *   tf.layers.dense({units: 10, activation: 'softmax'}),
+ * ]});
+ * const report = await fitByPCA(model, xTrain, yTrain);
+ * console.log(report.toString());
+ * ```
+ */
+export async function fitByPCA(
+    model: LayersModel, x: tf.Tensor|PcaDataset, y?: LabelsInput,
+    options: FitByPcaOptions = {}): Promise<FitByPcaReport> {
+  const started = now();
+  const o = resolveFitOptions(options);
+  const {data, numClasses, classOf} = prepareData(model, x, y, o);
+  const plan = planLayers(model, numClasses);
+  checkCompiled(model, o);
+
+  const snapshot = new ModelSnapshot(model);
+  const progress = new ProgressLine(o.verbose > 0);
+  try {
+    const layers: LayerReport[] = [];
+    for (const step of plan) {
+      if (step.role === 'pass') {
+        continue;
+      }
+      const layerStart = now();
+      const report = step.role === 'pca' ?
+          await computePcaLayer(plan, step, data, numClasses, o, progress) :
+          await computeOutputLayer(
+              model, plan, step, data, numClasses, o, progress);
+      report.seconds = now() - layerStart;
+      layers.push(report);
+      progress.done(
+          `fitByPCA: ${report.name} (${report.role}) set in ` +
+          `${report.seconds.toFixed(2)} s`);
+      await o.onLayerEnd?.(report);
+    }
+    if (o.fineTuneEpochs > 0) {
+      await fineTune(model, x, y, o);
+    }
+    const train = evaluate(model, data, classOf, numClasses);
+    const validation = o.validationData === undefined ?
+        null :
+        evaluateTensors(
+            model, o.validationData[0],
+            readLabels(o.validationData[1] as LabelsInput,
+                       o.validationData[0].shape[0], numClasses,
+                       'validationData[1]'),
+            numClasses);
+    snapshot.dispose();
+    return new FitByPcaReport(
+        layers, train, validation, o.fineTuneEpochs, now() - started);
+  } catch (e) {
+    snapshot.restore();
+    throw e;
+  }
+}
+
+/** Validates x and y and decides which rows are used. */
+function prepareData(
+    model: LayersModel, x: tf.Tensor|PcaDataset, y: LabelsInput|undefined,
+    o: ResolvedFitOptions):
+    {data: TrainingRows, numClasses: number, classOf: Int32Array|null} {
+  if (x instanceof tf.Tensor) {
+    if (x.isDisposed || x.rank < 2) {
+      throw new ValueError(
+          `fitByPCA: \`x\` must be a tensor of rows [N, ...], received ` +
+          `${x.isDisposed ? 'a disposed tensor' : describe(x)}.`);
+    }
+    if (y === undefined) {
+      throw new ValueError('fitByPCA: `y` (the labels of `x`) is missing.');
+    }
+    const classOf = readLabels(y, x.shape[0], undefined, 'y');
+    const numClasses = impliedClassCount(y, classOf);
+    const rows = rowsPerClass(classOf, numClasses, o);
+    return {data: {kind: 'tensor', x, rows}, numClasses, classOf};
+  }
+  if (x == null || typeof (x as PcaDataset).iterator !== 'function') {
+    throw new ValueError(
+        `fitByPCA: \`x\` must be a tensor or a tf.data.Dataset of {xs, ys}, ` +
+        `received ${describe(x)}.`);
+  }
+  if (y !== undefined) {
+    throw new ValueError(
+        'fitByPCA: a Dataset carries its labels in `ys`; pass `y` only with ' +
+        'a tensor `x`.');
+  }
+  if (o.samplesPerClass !== undefined) {
+    throw new ValueError(
+        'fitByPCA: `samplesPerClass` needs a tensor `x`; with a Dataset, ' +
+        'take the rows you want with dataset.take() or filter().');
+  }
+  const last = model.layers[model.layers.length - 1];
+  const numClasses = last.getConfig().units as number;
+  return {data: {kind: 'dataset', dataset: x}, numClasses, classOf: null};
+}
+
+function checkCompiled(model: LayersModel, o: ResolvedFitOptions) {
+  const needs = o.topLayer === 'train' ? `topLayer: 'train'` :
+      o.fineTuneEpochs > 0             ? 'fineTuneEpochs' :
+                                         null;
+  if (needs !== null && model.optimizer == null) {
+    throw new ValueError(
+        `fitByPCA: ${needs} trains with the model's optimizer and loss; ` +
+        `call model.compile() first (the default closed-form output layer ` +
+        `needs no compile).`);
+  }
+}
+
+/** Sets a hidden Dense layer from the class-based PCA of its input. */
+async function computePcaLayer(
+    plan: PlannedLayer[], step: PlannedLayer, data: TrainingRows,
+    numClasses: number, o: ResolvedFitOptions,
+    progress: ProgressLine): Promise<LayerReport> {
+  const layer = step.layer;
+  const units = layer.getConfig().units as number;
+  const perUnit = o.pairs ? 2 : 1;
+  if (units % perUnit !== 0) {
+    throw new ValueError(
+        `fitByPCA: layer '${layer.name}' has ${units} units; with pairs ` +
+        `on, every layer computed by PCA needs an even number.`);
+  }
+  const stats = await layerStatistics(plan, step, data, numClasses, o,
+                                      progress);
+  try {
+    const components = units / perUnit;
+    const pca = classPcaFromStatistics(stats, {
+      totalComponents: components,
+      allocation: o.allocation,
+      centered: o.centered,
+      shrinkage: o.shrinkage,
+      seed: o.seed,
+      solver: o.solver,
+    });
+    const built = kernelFromPca(
+        pca, [stats.dim, units], {pairs: o.pairs}, `fitByPCA ('${layer.name}')`);
+    setDenseWeights(layer, built.kernel, built.bias, stats.dim, units);
+    return {
+      name: layer.name,
+      className: layer.getClassName(),
+      index: step.index,
+      role: 'pca',
+      units,
+      unitsPerClass: pca.classes.map(c => c.numComponents * perUnit),
+      explainedVariance: pca.classes.reduce(
+          (sum, c) => sum + c.explainedVarianceRatio.reduce((a, b) => a + b, 0),
+          0) / numClasses,
+      lambda: null,
+      temperature: null,
+      seconds: 0,
+    };
+  } finally {
+    stats.dispose();
+  }
+}
+
+/** Per-class statistics of the input of `step`'s layer. */
+async function layerStatistics(
+    plan: PlannedLayer[], step: PlannedLayer, data: TrainingRows,
+    numClasses: number, o: ResolvedFitOptions,
+    progress: ProgressLine): Promise<ClassStatistics> {
+  let stats: ClassStatistics|undefined;
+  const total = data.kind === 'tensor' ?
+      data.rows.reduce((a, r) => a + r.length, 0) : -1;
+  let done = 0;
+  try {
+    await forEachFeatureBatch(data, plan, step.index, o.batchSize, batch => {
+      stats = stats ?? new ClassStatistics(batch.features.shape[1], numClasses);
+      if (batch.classIndex !== null) {
+        stats.updateClass(batch.classIndex, batch.features, 'layer input');
+      } else {
+        stats.update(batch.features, batch.labels as tf.Tensor1D);
+      }
+      done += batch.features.shape[0];
+      progress.update(`fitByPCA: ${step.layer.name}`, done, total);
+    });
+  } catch (e) {
+    stats?.dispose();
+    throw e;
+  }
+  if (stats === undefined) {
+    throw new ValueError('fitByPCA: there are no training rows.');
+  }
+  return stats;
+}
+
+/** Solves (and optionally trains) the output layer. */
+async function computeOutputLayer(
+    model: LayersModel, plan: PlannedLayer[], step: PlannedLayer,
+    data: TrainingRows,
+    numClasses: number, o: ResolvedFitOptions,
+    progress: ProgressLine): Promise<LayerReport> {
+  const layer = step.layer;
+  const config = layer.getConfig();
+  const units = config.units as number;
+  let readout: RidgeReadout|undefined;
+  let row = 0;
+  let dim = 0;
+  try {
+    await forEachFeatureBatch(data, plan, step.index, o.batchSize, batch => {
+      dim = batch.features.shape[1];
+      readout = readout ?? new RidgeReadout(dim, numClasses);
+      const n = batch.features.shape[0];
+      const classOf = batch.classIndex !== null ?
+          new Int32Array(n).fill(batch.classIndex) :
+          readLabels(batch.labels as tf.Tensor1D, n, numClasses, 'ys');
+      const held = Array.from(
+          {length: n}, (_, i) => (row + i) % HOLD_OUT_EVERY ===
+              HOLD_OUT_EVERY - 1);
+      readout.add(batch.features, classOf, held);
+      row += n;
+      progress.update(`fitByPCA: ${layer.name}`, row, -1);
+    });
+    if (readout === undefined) {
+      throw new ValueError('fitByPCA: there are no training rows.');
+    }
+    const softmax = config.activation === 'softmax';
+    const solved = readout.solve(softmax);
+    setDenseWeights(layer, solved.kernel, solved.bias, dim, units);
+    if (o.topLayer === 'train') {
+      await trainOutputLayer(model, plan, step, data, o);
+    }
+    return {
+      name: layer.name,
+      className: layer.getClassName(),
+      index: step.index,
+      role: 'output',
+      units,
+      unitsPerClass: [],
+      explainedVariance: null,
+      lambda: solved.lambda,
+      temperature: softmax ? solved.temperature : null,
+      seconds: 0,
+    };
+  } finally {
+    readout?.dispose();
+  }
+}
+
+/**
+ * Trains the output layer alone on features of the layers below computed
+ * once: a one-layer model that shares the output layer's weights, compiled
+ * with the model's optimizer and loss.
+ */
+async function trainOutputLayer(
+    model: LayersModel, plan: PlannedLayer[], step: PlannedLayer,
+    data: TrainingRows, o: ResolvedFitOptions) {
+  if (data.kind !== 'tensor') {
+    throw new ValueError(
+        `fitByPCA: topLayer: 'train' needs a tensor \`x\`; with a Dataset ` +
+        `use the default 'ridge'.`);
+  }
+  const features: tf.Tensor2D[] = [];
+  const labels: number[] = [];
+  try {
+    await forEachFeatureBatch(data, plan, step.index, o.batchSize, batch => {
+      features.push(tf.keep(tf.clone(batch.features)));
+      labels.push(
+          ...new Array(batch.features.shape[0]).fill(batch.classIndex));
+    });
+    const loss = (model as unknown as {loss: unknown}).loss;
+    const lossName = typeof loss === 'string' ? loss : 'categoricalCrossentropy';
+    const top: Sequential = sequential();
+    top.add(tfLayers.inputLayer({inputShape: [features[0].shape[1]]}));
+    top.add(step.layer);
+    top.compile({optimizer: model.optimizer, loss: lossName});
+    const xs = tf.concat(features);
+    const ys = lossTargets(
+        lossName, labels, step.layer.getConfig().units as number);
+    try {
+      await top.fit(xs, ys, {
+        epochs: o.topEpochs,
+        batchSize: o.fitBatchSize,
+        shuffle: true,
+        verbose: 0,
+      });
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  } finally {
+    tf.dispose(features);
+  }
+}
+
+/** Targets in the form the loss expects: class indices or one-hot. */
+function lossTargets(loss: string, labels: number[], numClasses: number):
+    tf.Tensor {
+  const indices = tf.tensor1d(labels, 'int32');
+  if (/sparse/i.test(loss)) {
+    return tf.cast(indices, 'float32');
+  }
+  const oneHot = tf.cast(tf.oneHot(indices, numClasses), 'float32');
+  indices.dispose();
+  return oneHot;
+}
+
+async function fineTune(
+    model: LayersModel, x: tf.Tensor|PcaDataset, y: LabelsInput|undefined,
+    o: ResolvedFitOptions) {
+  if (!(x instanceof tf.Tensor)) {
+    await (model as unknown as {
+      fitDataset(ds: unknown, args: object): Promise<unknown>,
+    }).fitDataset(x, {epochs: o.fineTuneEpochs, verbose: o.verbose});
+    return;
+  }
+  const ys = y instanceof tf.Tensor ? y : tf.tensor1d(Array.from(y as
+      ArrayLike<number>), 'float32');
+  try {
+    await model.fit(x, ys, {
+      epochs: o.fineTuneEpochs,
+      batchSize: o.fitBatchSize,
+      shuffle: true,
+      verbose: o.verbose,
+      validationData: o.validationData as [tf.Tensor, tf.Tensor] | undefined,
+    });
+  } finally {
+    if (ys !== y) {
+      ys.dispose();
+    }
+  }
+}
+
+function setDenseWeights(
+    layer: PlannedLayer['layer'], kernel: Float32Array, bias: Float32Array,
+    inputDim: number, units: number) {
+  const useBias = layer.getConfig().useBias !== false;
+  const weights: tf.Tensor[] = [tf.tensor2d(kernel, [inputDim, units])];
+  if (useBias) {
+    weights.push(tf.tensor1d(bias));
+  }
+  try {
+    layer.setWeights(weights);
+  } finally {
+    tf.dispose(weights);
+  }
+}
+
+/** Loss and accuracy on (at most EVALUATION_ROWS of) the training rows. */
+function evaluate(
+    model: LayersModel, data: TrainingRows, classOf: Int32Array|null,
+    numClasses: number): Evaluation {
+  if (data.kind !== 'tensor' || classOf === null) {
+    return {loss: NaN, accuracy: NaN, rows: 0};
+  }
+  const all = data.rows.flatMap(r => Array.from(r));
+  const stride = Math.max(1, Math.ceil(all.length / EVALUATION_ROWS));
+  const rows = Int32Array.from(all.filter((_, i) => i % stride === 0));
+  const x = gatherBatch(data.x, rows);
+  try {
+    return evaluateTensors(model, x, Int32Array.from(rows, r => classOf[r]),
+                           numClasses);
+  } finally {
+    x.dispose();
+  }
+}
+
+function evaluateTensors(
+    model: LayersModel, x: tf.Tensor, classOf: Int32Array,
+    numClasses: number): Evaluation {
+  let loss = 0;
+  let right = 0;
+  const n = x.shape[0];
+  for (let start = 0; start < n; start += 4096) {
+    const size = Math.min(4096, n - start);
+    const [l, r] = tf.tidy(() => {
+      const xb = tf.slice(x, start, size);
+      const out = model.predict(xb, {batchSize: size}) as tf.Tensor2D;
+      const labels = tf.tensor1d(classOf.subarray(start, start + size),
+                                 'int32');
+      const probs = isProbability(model) ? out : tf.softmax(out);
+      const picked = tf.sum(
+          tf.mul(probs, tf.oneHot(labels, numClasses) as tf.Tensor2D), 1);
+      const ce = tf.neg(tf.log(tf.maximum(picked, 1e-7)));
+      const hit = tf.equal(tf.argMax(out, 1), labels);
+      return [tf.sum(ce).dataSync()[0],
+              tf.sum(tf.cast(hit, 'float32')).dataSync()[0]];
+    });
+    loss += l;
+    right += r;
+  }
+  return {loss: loss / n, accuracy: right / n, rows: n};
+}
+
+function isProbability(model: LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return last.getConfig().activation === 'softmax';
+}
+
+function now(): number {
+  return Date.now() / 1000;
+}
+

@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {describe, ValueError} from '../errors';
+import {Allocation} from '../pca/options';
+import {TopEigenOptions} from '../linalg/top-eigen';
+import {LayerReport} from './report';
+
+/** Options of {@link fitByPCA}. */
+export interface FitByPcaOptions {
+  /**
+   * Use at most this many rows of each class, chosen with `seed` (for a
+   * Dataset: the first rows of each class). Defaults to all rows.
+   */
+  samplesPerClass?: number;
+  /**
+   * How each hidden layer's units are shared among the classes: `'equal'`
+   * or by `'eigenvalue'` rank across classes. Defaults to 'equal'.
+   */
+  allocation?: Allocation;
+  /**
+   * Decompose class covariances (true) or uncentered second moments
+   * (false). Defaults to false.
+   */
+  centered?: boolean;
+  /**
+   * Two units per component, +w and −w, so a ReLU keeps both sides of each
+   * projection (half as many components per layer). Defaults to false.
+   */
+  pairs?: boolean;
+  /** Shrinkage toward the pooled class matrix; see classPca. Defaults to 0. */
+  shrinkage?: number|'auto';
+  /** Rows per batch while streaming layer inputs. Defaults to 2048. */
+  batchSize?: number;
+  /** Seed of every random choice. Defaults to 0. */
+  seed?: number;
+  /**
+   * How the output layer is found: `'ridge'` solves it in closed form
+   * (ridge regression onto one-hot targets, λ chosen on a held-out tenth of
+   * the rows, and a softmax temperature fitted there); `'train'` starts from
+   * that solution and trains the output layer alone for `topEpochs` with
+   * the model's compiled optimizer and loss, on features of the layers
+   * below computed once. Defaults to 'ridge'.
+   */
+  topLayer?: 'ridge'|'train';
+  /** Epochs of output-layer training with `topLayer: 'train'`. Defaults to 5. */
+  topEpochs?: number;
+  /**
+   * Epochs of ordinary end-to-end `model.fit` afterwards, starting from the
+   * computed weights. Needs a compiled model. Defaults to 0.
+   */
+  fineTuneEpochs?: number;
+  /** Batch size of output-layer training and fine-tuning. Defaults to 128. */
+  fitBatchSize?: number;
+  /** `[x, y]` held out for the report and fine-tuning. Defaults to none. */
+  validationData?: [tf.Tensor, tf.Tensor|ArrayLike<number>];
+  /**
+   * 0: silent; 1: a progress bar per layer and a line per step on stderr.
+   * Defaults to 0.
+   */
+  verbose?: 0|1;
+  /** Called after each layer is set, with its report. Defaults to none. */
+  onLayerEnd?: (layer: LayerReport) => void|Promise<void>;
+  /** Eigensolver options; see topEigen. Defaults to its defaults. */
+  solver?: Omit<TopEigenOptions, 'seed'>;
+}
+
+/** {@link FitByPcaOptions} with defaults filled in. */
+export type ResolvedFitOptions = Required<Omit<
+    FitByPcaOptions,
+    'samplesPerClass'|'validationData'|'onLayerEnd'>>&
+    Pick<FitByPcaOptions, 'samplesPerClass'|'validationData'|'onLayerEnd'>;
+
+export const FIT_DEFAULTS = {
+  allocation: 'equal' as Allocation,
+  centered: false,
+  pairs: false,
+  shrinkage: 0 as number | 'auto',
+  batchSize: 2048,
+  seed: 0,
+  topLayer: 'ridge' as 'ridge' | 'train',
+  topEpochs: 5,
+  fineTuneEpochs: 0,
+  fitBatchSize: 128,
+  verbose: 0 as 0 | 1,
+  solver: {},
+};
+
+/**
+ * Checks the options and fills in defaults.
+ * @throws ValueError naming the option, the value and what is expected.
+ */
+export function resolveFitOptions(options: FitByPcaOptions = {}):
+    ResolvedFitOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ValueError(
+        `fitByPCA: \`options\` must be an object, received ` +
+        `${describe(options)}.`);
+  }
+  const known = new Set([
+    ...Object.keys(FIT_DEFAULTS), 'samplesPerClass', 'validationData',
+    'onLayerEnd',
+  ]);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new ValueError(
+          `fitByPCA: unknown option ${describe(key)}; known options are ` +
+          `${[...known].join(', ')}.`);
+    }
+  }
+  const o = {...FIT_DEFAULTS, ...stripUndefined(options)};
+  for (const key of ['batchSize', 'fitBatchSize', 'samplesPerClass'] as
+       const) {
+    const v = o[key];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) > 0)) {
+      throw new ValueError(
+          `fitByPCA: \`${key}\` must be a positive integer, received ` +
+          `${describe(v)}.`);
+    }
+  }
+  for (const key of ['topEpochs', 'fineTuneEpochs'] as const) {
+    if (!(Number.isInteger(o[key]) && o[key] >= 0)) {
+      throw new ValueError(
+          `fitByPCA: \`${key}\` must be a non-negative integer, received ` +
+          `${describe(o[key])}.`);
+    }
+  }
+  if (o.topLayer !== 'ridge' && o.topLayer !== 'train') {
+    throw new ValueError(
+        `fitByPCA: \`topLayer\` must be 'ridge' or 'train', received ` +
+        `${describe(o.topLayer)}.`);
+  }
+  if (o.verbose !== 0 && o.verbose !== 1) {
+    throw new ValueError(
+        `fitByPCA: \`verbose\` must be 0 or 1, received ` +
+        `${describe(o.verbose)}.`);
+  }
+  if (typeof o.pairs !== 'boolean') {
+    throw new ValueError(
+        `fitByPCA: \`pairs\` must be a boolean, received ` +
+        `${describe(o.pairs)}.`);
+  }
+  if (o.onLayerEnd !== undefined && typeof o.onLayerEnd !== 'function') {
+    throw new ValueError(
+        `fitByPCA: \`onLayerEnd\` must be a function, received ` +
+        `${describe(o.onLayerEnd)}.`);
+  }
+  if (o.validationData !== undefined &&
+      !(Array.isArray(o.validationData) && o.validationData.length === 2 &&
+        o.validationData[0] instanceof tf.Tensor)) {
+    throw new ValueError(
+        `fitByPCA: \`validationData\` must be [x, y], received ` +
+        `${describe(o.validationData)}.`);
+  }
+  return o as ResolvedFitOptions;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(
+             Object.entries(o).filter(([, v]) => v !== undefined)) as
+      Partial<T>;
+}
