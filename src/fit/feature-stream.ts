@@ -28,7 +28,11 @@ export function forward(
   return tf.tidy(() => {
     let out = x;
     for (let i = 0; i < upTo; i++) {
-      out = plan[i].layer.apply(out, {training: false}) as tf.Tensor;
+      // A model's own InputLayer (present in the inner model of a
+      // Sequential, which callbacks see) takes no input to apply.
+      if (plan[i].layer.getClassName() !== 'InputLayer') {
+        out = plan[i].layer.apply(out, {training: false}) as tf.Tensor;
+      }
     }
     if (out.rank !== 2) {
       throw new ValueError(

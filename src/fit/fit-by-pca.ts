@@ -322,14 +322,22 @@ async function trainOutputLayer(
           ...new Array(batch.features.shape[0]).fill(batch.classIndex));
     });
     const loss = (model as unknown as {loss: unknown}).loss;
-    const lossName = typeof loss === 'string' ? loss : 'categoricalCrossentropy';
-    const top: Sequential = sequential();
-    top.add(tfLayers.inputLayer({inputShape: [features[0].shape[1]]}));
-    top.add(step.layer);
-    top.compile({optimizer: model.optimizer, loss: lossName});
+    const lossName =
+        typeof loss === 'string' ? loss : 'categoricalCrossentropy';
+    // A twin of the output layer is trained and its weights copied back:
+    // adding the layer itself to a second model would change its graph.
+    const config = step.layer.getConfig();
+    const twin = tfLayers.dense({
+      units: config.units as number,
+      activation: config.activation as 'softmax',
+      useBias: config.useBias as boolean,
+      inputShape: [features[0].shape[1]],
+    });
+    const top: Sequential = sequential({layers: [twin]});
+    twin.setWeights(step.layer.getWeights());
+    top.compile({optimizer: freshCopy(model.optimizer), loss: lossName});
     const xs = tf.concat(features);
-    const ys = lossTargets(
-        lossName, labels, step.layer.getConfig().units as number);
+    const ys = lossTargets(lossName, labels, config.units as number);
     try {
       await top.fit(xs, ys, {
         epochs: o.topEpochs,
@@ -337,12 +345,28 @@ async function trainOutputLayer(
         shuffle: true,
         verbose: 0,
       });
+      step.layer.setWeights(twin.getWeights());
     } finally {
       tf.dispose([xs, ys]);
+      top.layers.forEach(l => l.dispose());
     }
   } finally {
     tf.dispose(features);
   }
+}
+
+/**
+ * A new optimizer of the same class and settings. tfjs optimizers keep
+ * their per-weight state by position in the weight list, so one shared by
+ * two models would apply one model's moments to the other's weights.
+ */
+function freshCopy(optimizer: tf.Optimizer): tf.Optimizer {
+  const cls = optimizer.constructor as unknown as
+      tf.serialization.SerializableConstructor<tf.Optimizer>&{
+        fromConfig: (c: unknown, config: tf.serialization.ConfigDict) =>
+            tf.Optimizer,
+      };
+  return cls.fromConfig(cls, optimizer.getConfig());
 }
 
 /** Targets in the form the loss expects: class indices or one-hot. */
@@ -366,8 +390,10 @@ async function fineTune(
     }).fitDataset(x, {epochs: o.fineTuneEpochs, verbose: o.verbose});
     return;
   }
-  const ys = y instanceof tf.Tensor ? y : tf.tensor1d(Array.from(y as
-      ArrayLike<number>), 'float32');
+  // Class indices go in as float32, which tfjs's sparse losses require.
+  const ys = y instanceof tf.Tensor ?
+      (y.dtype === 'float32' ? y : tf.cast(y, 'float32')) :
+      tf.tensor1d(Array.from(y as ArrayLike<number>), 'float32');
   try {
     await model.fit(x, ys, {
       epochs: o.fineTuneEpochs,

@@ -38,8 +38,9 @@ export interface FitByPcaOptions {
    * (ridge regression onto one-hot targets, λ chosen on a held-out tenth of
    * the rows, and a softmax temperature fitted there); `'train'` starts from
    * that solution and trains the output layer alone for `topEpochs` with
-   * the model's compiled optimizer and loss, on features of the layers
-   * below computed once. Defaults to 'ridge'.
+   * a fresh optimizer of the model's compiled class and settings and its
+   * loss, on features of the layers below computed once. Defaults to
+   * 'ridge'.
    */
   topLayer?: 'ridge'|'train';
   /** Epochs of output-layer training with `topLayer: 'train'`. Defaults to 5. */

@@ -25,7 +25,6 @@ export class ModelSnapshot {
       }
       layer.trainable = this.trainable[i];
     });
-    refreshTrainableWeights(this.model);
     this.dispose();
   }
 
@@ -36,19 +35,3 @@ export class ModelSnapshot {
   }
 }
 
-/**
- * Makes a compiled model train exactly its currently trainable weights.
- *
- * tfjs-layers fixes the list of weights it trains when the model is
- * compiled (`collectedTrainableWeights`) and reads it again at every batch,
- * so updating it is what makes a change of `layer.trainable` take effect
- * during `fit` without recompiling (which would reset the optimizer).
- */
-export function refreshTrainableWeights(model: LayersModel): void {
-  const internal = model as unknown as {
-    collectedTrainableWeights?: unknown,
-  };
-  if (internal.collectedTrainableWeights != null) {
-    internal.collectedTrainableWeights = model.trainableWeights;
-  }
-}

@@ -1,0 +1,284 @@
+import * as tfl from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+
+import '../src/register';
+
+import {loadCommittedSplit} from '../examples/fashion-mnist';
+import {NotImplementedError, ValueError} from '../src/errors';
+import {FitByPcaCallback} from '../src/fit/callback';
+import {fitByPCA} from '../src/fit/fit-by-pca';
+import {kernelFromPca} from '../src/layers/kernel';
+import {SeededRandom} from '../src/linalg/random';
+import {classPcaSync} from '../src/pca/class-pca';
+
+import {expectError, maxAbsDiff, withoutLeaks} from './helpers';
+
+const d = 12;
+const C = 3;
+
+/** Three Gaussian classes with well-separated means in 12 dimensions. */
+function clusters(n: number, seed: number, noise = 0.7):
+    {x: tf.Tensor2D, y: tf.Tensor1D, labels: number[]} {
+  const rng = new SeededRandom(seed);
+  const rows = new Float32Array(n * d);
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % C;
+    labels.push(c);
+    for (let j = 0; j < d; j++) {
+      rows[i * d + j] = (j % C === c ? 2 : 0) + noise * rng.normal();
+    }
+  }
+  return {
+    x: tf.tensor2d(rows, [n, d]),
+    // float32 class indices: what tfjs's sparse losses take in model.fit.
+    y: tf.tensor1d(labels, 'float32'),
+    labels,
+  };
+}
+
+function mlp(hidden: number[], compile = false): tfl.Sequential {
+  const model = tfl.sequential({
+    layers: [
+      ...hidden.map((units, i) => tfl.layers.dense({
+        ...(i === 0 ? {inputShape: [d]} : {}), units, activation: 'relu',
+      })),
+      tfl.layers.dense({units: C, activation: 'softmax'}),
+    ],
+  });
+  if (compile) {
+    model.compile({
+      optimizer: tfl.train.adam(1e-2),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+  }
+  return model;
+}
+
+function weightsOf(model: tfl.LayersModel): Float32Array[] {
+  return model.layers.flatMap(
+      l => l.getWeights().map(w => w.dataSync() as Float32Array));
+}
+
+describe('fitByPCA', () => {
+  it('sets each hidden layer from the class PCA of its input', async () => {
+    const {x, y, labels} = clusters(600, 1);
+    const model = mlp([6, 6]);
+    await withoutLeaks(() => fitByPCA(model, x, y));
+
+    // Layer 1: the class PCA of x itself.
+    const first = kernelFromPca(
+        classPcaSync(x, labels, {totalComponents: 6}), [d, 6]);
+    const [k1, b1] = model.layers[0].getWeights();
+    expect(maxAbsDiff(k1.dataSync(), first.kernel)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(b1.dataSync(), first.bias)).toBeLessThan(1e-4);
+
+    // Layer 2: the class PCA of layer 1's ReLU output.
+    const h = model.layers[0].apply(x) as tf.Tensor2D;
+    const second = kernelFromPca(
+        classPcaSync(h, labels, {totalComponents: 6}), [6, 6]);
+    expect(maxAbsDiff(model.layers[1].getWeights()[0].dataSync(),
+                      second.kernel))
+        .toBeLessThan(1e-3);
+    tf.dispose([x, y, h]);
+  });
+
+  it('classifies well-separated classes (held-out accuracy > 95%)',
+     async () => {
+       const train = clusters(900, 2);
+       const test = clusters(300, 3);
+       const model = mlp([9]);
+       const report = await fitByPCA(
+           model, train.x, train.y, {validationData: [test.x, test.y]});
+       expect(report.validation?.accuracy).toBeGreaterThan(0.95);
+       expect(report.layers.map(l => l.role)).toEqual(['pca', 'output']);
+       expect(report.layers[0].unitsPerClass).toEqual([3, 3, 3]);
+       expect(report.layers[1].temperature).toBeGreaterThan(0);
+       expect(report.toString()).toMatch(/validation: accuracy \d+\.\d\d%/);
+       tf.dispose([train.x, train.y, test.x, test.y]);
+     });
+
+  it('reaches 70% on held-out Fashion-MNIST from 2,000 images, no backprop',
+     async () => {
+       const {train, test} = loadCommittedSplit();
+       const n = 2000;
+       const x = tf.tensor2d(train.images.subarray(0, n * 784), [n, 784]);
+       const y = tf.tensor1d(train.labels.subarray(0, n), 'int32');
+       const xt = tf.tensor2d(test.images, [test.count, 784]);
+       const yt = tf.tensor1d(test.labels, 'int32');
+       const model = tfl.sequential({layers: [
+         tfl.layers.dense({inputShape: [784], units: 60, activation: 'relu'}),
+         tfl.layers.dense({units: 60, activation: 'relu'}),
+         tfl.layers.dense({units: 10, activation: 'softmax'}),
+       ]});
+       const report = await withoutLeaks(
+           () => model.fitByPCA(x, y, {validationData: [xt, yt]}));
+       // Measured 72.8% (cpu and wasm).
+       expect(report.validation?.accuracy).toBeGreaterThan(0.7);
+       tf.dispose([x, y, xt, yt]);
+     });
+
+  it('trains the top layer alone and fine-tunes when asked', async () => {
+    // Overlapping classes, so that gradients do not vanish.
+    const train = clusters(600, 4, 3);
+    const model = mlp([6], true);
+    const hiddenBefore = () => model.layers[0].getWeights()[0].dataSync();
+    const report = await fitByPCA(
+        model, train.x, train.y, {topLayer: 'train', topEpochs: 2});
+    const afterTop = Float32Array.from(hiddenBefore());
+    expect(report.train.accuracy).toBeGreaterThan(0.6);
+    await fitByPCA(model, train.x, train.y, {fineTuneEpochs: 1});
+    // Fine-tuning moves the hidden layer; top-layer training does not.
+    const pca = kernelFromPca(
+        classPcaSync(train.x, train.labels, {totalComponents: 6}), [d, 6]);
+    expect(maxAbsDiff(afterTop, pca.kernel)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(hiddenBefore(), pca.kernel)).toBeGreaterThan(1e-4);
+    tf.dispose([train.x, train.y]);
+  });
+
+  it('takes a tf.data.Dataset of {xs, ys}', async () => {
+    const {x, y, labels} = clusters(600, 5);
+    const model = mlp([6]);
+    const ds = tfl.data.zip({
+                 xs: tfl.data.array(x.arraySync() as number[][]),
+                 ys: tfl.data.array(labels),
+               }).batch(100);
+    const report = await withoutLeaks(() => fitByPCA(model, ds as never));
+    const direct = kernelFromPca(
+        classPcaSync(x, labels, {totalComponents: 6}), [d, 6]);
+    expect(maxAbsDiff(model.layers[0].getWeights()[0].dataSync(),
+                      direct.kernel))
+        .toBeLessThan(1e-3);
+    expect(report.layers).toHaveLength(2);
+    tf.dispose([x, y]);
+  });
+
+  it('as a callback gives the weights of the function form', async () => {
+    const {x, y} = clusters(300, 6);
+    const direct = mlp([6]);
+    await fitByPCA(direct, x, y, {seed: 7});
+    const viaFit = mlp([6]);
+    // A zero learning rate: training leaves the computed weights as set.
+    viaFit.compile(
+        {optimizer: tfl.train.sgd(0), loss: 'sparseCategoricalCrossentropy'});
+    const callback = new FitByPcaCallback({x, y, seed: 7, freezeEpochs: 1});
+    await viaFit.fit(x, y, {epochs: 2, verbose: 0, callbacks: [callback]});
+    const a = weightsOf(direct);
+    const b = weightsOf(viaFit);
+    a.forEach((w, i) => expect(maxAbsDiff(w, b[i])).toBeLessThan(1e-6));
+    expect(callback.report?.layers).toHaveLength(2);
+    tf.dispose([x, y]);
+  });
+
+  it('freezes the PCA layers for freezeEpochs, then releases them',
+     async () => {
+       const {x, y} = clusters(300, 8, 3);
+       const model = mlp([6], true);
+       const callback = new FitByPcaCallback({x, y, freezeEpochs: 1});
+       let kernelAfterFirst: Float32Array|null = null;
+       let kernelComputed: Float32Array|null = null;
+       await model.fit(x, y, {
+         epochs: 2,
+         verbose: 0,
+         callbacks: [callback, new tfl.CustomCallback({
+           onEpochBegin: async (epoch: number) => {
+             if (epoch === 0) {
+               kernelComputed = Float32Array.from(
+                   model.layers[0].getWeights()[0].dataSync());
+             }
+           },
+           onEpochEnd: async (epoch: number) => {
+             if (epoch === 0) {
+               kernelAfterFirst = Float32Array.from(
+                   model.layers[0].getWeights()[0].dataSync());
+             }
+           },
+         })],
+       });
+       expect(model.layers.every(l => l.trainable)).toBe(true);
+       expect(maxAbsDiff(kernelAfterFirst as unknown as Float32Array,
+                         kernelComputed as unknown as Float32Array))
+           .toBe(0);
+       expect(maxAbsDiff(model.layers[0].getWeights()[0].dataSync(),
+                         kernelComputed as unknown as Float32Array))
+           .toBeGreaterThan(0);
+       tf.dispose([x, y]);
+     });
+
+  describe('errors leave the model as it was', () => {
+    it('refuses an unsupported layer before changing anything', async () => {
+      const {x, y} = clusters(90, 9);
+      const model = tfl.sequential({layers: [
+        tfl.layers.reshape({inputShape: [d], targetShape: [d, 1]}),
+        tfl.layers.conv1d({filters: 2, kernelSize: 3}),
+        tfl.layers.flatten(),
+        tfl.layers.dense({units: C, activation: 'softmax'}),
+      ]});
+      const before = weightsOf(model).map(w => w.slice());
+      await expectError(
+          () => fitByPCA(model, x, y), NotImplementedError,
+          /layer 'conv1d.*' \(Conv1D\) is not supported yet/);
+      weightsOf(model).forEach((w, i) => expect(w).toEqual(before[i]));
+      tf.dispose([x, y]);
+    });
+
+    it('restores weights and flags when a later layer fails', async () => {
+      const {x, y} = clusters(300, 10);
+      const model = mlp([6, 6]);
+      model.layers[1].trainable = false;
+      const before = weightsOf(model).map(w => w.slice());
+      let calls = 0;
+      await expectError(
+          () => fitByPCA(model, x, y, {
+            onLayerEnd: () => {
+              if (++calls === 2) {
+                throw new ValueError('stop here');
+              }
+            },
+          }),
+          ValueError, /stop here/);
+      expect(calls).toBe(2);
+      weightsOf(model).forEach((w, i) => expect(w).toEqual(before[i]));
+      expect(model.layers.map(l => l.trainable)).toEqual([true, false, true]);
+      tf.dispose([x, y]);
+    });
+
+    it('rejects bad models, data and options', async () => {
+      const {x, y} = clusters(90, 11);
+      const wrongOutput = tfl.sequential({layers: [
+        tfl.layers.dense({inputShape: [d], units: 4, activation: 'softmax'}),
+      ]});
+      await expectError(
+          () => fitByPCA(wrongOutput, x, y), ValueError,
+          /has 4 units but the labels have 3 classes/);
+      const model = mlp([6]);
+      await expectError(
+          () => fitByPCA(model, x, y, {topLayer: 'train'}), ValueError,
+          /call model.compile\(\) first/);
+      await expectError(
+          () => fitByPCA(model, x, y, {fineTuneEpochs: 1}), ValueError,
+          /fineTuneEpochs.*compile/);
+      await expectError(
+          () => fitByPCA(model, x, y, {epochs: 3} as never), ValueError,
+          /unknown option "epochs"/);
+      const odd = mlp([5]);
+      await expectError(
+          () => fitByPCA(odd, x, y, {pairs: true}), ValueError,
+          /has 5 units; with pairs on.*even number/);
+      await expectError(
+          () => fitByPCA(model, x), ValueError, /`y`.*missing/);
+      const short = y.slice(0, 10);
+      await expectError(
+          () => fitByPCA(model, x, short), ValueError,
+          /10 entries.*90 rows/);
+      const bad = tf.tensor2d(new Float32Array(90 * d).fill(NaN), [90, d]);
+      await expectError(
+          () => fitByPCA(model, bad, y), ValueError, /NaN or Inf/);
+      await expectError(
+          () => new FitByPcaCallback({x, y, fineTuneEpochs: 1} as never),
+          ValueError, /does not apply/);
+      tf.dispose([x, y, bad, short]);
+    });
+  });
+});
