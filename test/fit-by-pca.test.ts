@@ -56,6 +56,13 @@ function mlp(hidden: number[], compile = false): tfl.Sequential {
   return model;
 }
 
+/** The kernel fitByPCA's defaults (± pairs) give a layer of `units`. */
+function pcaKernel(x: tf.Tensor2D, labels: number[], units: number) {
+  return kernelFromPca(
+      classPcaSync(x, labels, {totalComponents: units / 2}),
+      [x.shape[1], units], {pairs: true});
+}
+
 function weightsOf(model: tfl.LayersModel): Float32Array[] {
   return model.layers.flatMap(
       l => l.getWeights().map(w => w.dataSync() as Float32Array));
@@ -68,16 +75,14 @@ describe('fitByPCA', () => {
     await withoutLeaks(() => fitByPCA(model, x, y));
 
     // Layer 1: the class PCA of x itself.
-    const first = kernelFromPca(
-        classPcaSync(x, labels, {totalComponents: 6}), [d, 6]);
+    const first = pcaKernel(x, labels, 6);
     const [k1, b1] = model.layers[0].getWeights();
     expect(maxAbsDiff(k1.dataSync(), first.kernel)).toBeLessThan(1e-4);
     expect(maxAbsDiff(b1.dataSync(), first.bias)).toBeLessThan(1e-4);
 
     // Layer 2: the class PCA of layer 1's ReLU output.
     const h = model.layers[0].apply(x) as tf.Tensor2D;
-    const second = kernelFromPca(
-        classPcaSync(h, labels, {totalComponents: 6}), [6, 6]);
+    const second = pcaKernel(h, labels, 6);
     expect(maxAbsDiff(model.layers[1].getWeights()[0].dataSync(),
                       second.kernel))
         .toBeLessThan(1e-3);
@@ -88,12 +93,13 @@ describe('fitByPCA', () => {
      async () => {
        const train = clusters(900, 2);
        const test = clusters(300, 3);
-       const model = mlp([9]);
+       const model = mlp([12]);
        const report = await fitByPCA(
            model, train.x, train.y, {validationData: [test.x, test.y]});
        expect(report.validation?.accuracy).toBeGreaterThan(0.95);
        expect(report.layers.map(l => l.role)).toEqual(['pca', 'output']);
-       expect(report.layers[0].unitsPerClass).toEqual([3, 3, 3]);
+       // 6 components, ± pairs: 4 units per class.
+       expect(report.layers[0].unitsPerClass).toEqual([4, 4, 4]);
        expect(report.layers[1].temperature).toBeGreaterThan(0);
        expect(report.toString()).toMatch(/validation: accuracy \d+\.\d\d%/);
        tf.dispose([train.x, train.y, test.x, test.y]);
@@ -130,8 +136,7 @@ describe('fitByPCA', () => {
     expect(report.train.accuracy).toBeGreaterThan(0.6);
     await fitByPCA(model, train.x, train.y, {fineTuneEpochs: 1});
     // Fine-tuning moves the hidden layer; top-layer training does not.
-    const pca = kernelFromPca(
-        classPcaSync(train.x, train.labels, {totalComponents: 6}), [d, 6]);
+    const pca = pcaKernel(train.x, train.labels, 6);
     expect(maxAbsDiff(afterTop, pca.kernel)).toBeLessThan(1e-4);
     expect(maxAbsDiff(hiddenBefore(), pca.kernel)).toBeGreaterThan(1e-4);
     tf.dispose([train.x, train.y]);
@@ -145,8 +150,7 @@ describe('fitByPCA', () => {
                  ys: tfl.data.array(labels),
                }).batch(100);
     const report = await withoutLeaks(() => fitByPCA(model, ds as never));
-    const direct = kernelFromPca(
-        classPcaSync(x, labels, {totalComponents: 6}), [d, 6]);
+    const direct = pcaKernel(x, labels, 6);
     expect(maxAbsDiff(model.layers[0].getWeights()[0].dataSync(),
                       direct.kernel))
         .toBeLessThan(1e-3);

@@ -80,7 +80,8 @@ export async function forEachFeatureBatch(
     for (let c = 0; c < data.rows.length; c++) {
       const rows = data.rows[c];
       for (let start = 0; start < rows.length; start += batchSize) {
-        const input = gatherBatch(data.x, rows.subarray(start, start + batchSize));
+        const input =
+            gatherBatch(data.x, rows.subarray(start, start + batchSize));
         let features: tf.Tensor2D|undefined;
         try {
           features = forward(plan, upTo, input);

@@ -196,7 +196,8 @@ async function computePcaLayer(
       solver: o.solver,
     });
     const built = kernelFromPca(
-        pca, [stats.dim, units], {pairs: o.pairs}, `fitByPCA ('${layer.name}')`);
+        pca, [stats.dim, units], {pairs: o.pairs},
+        `fitByPCA ('${layer.name}')`);
     setDenseWeights(layer, built.kernel, built.bias, stats.dim, units);
     return {
       name: layer.name,

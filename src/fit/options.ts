@@ -24,7 +24,10 @@ export interface FitByPcaOptions {
   centered?: boolean;
   /**
    * Two units per component, +w and −w, so a ReLU keeps both sides of each
-   * projection (half as many components per layer). Defaults to false.
+   * projection (half as many components per layer). Needs an even number
+   * of units in each hidden layer. Defaults to true: on Fashion-MNIST
+   * (784-256-256-10, all 60,000 rows, closed-form output) it measured
+   * 82.7% test accuracy against 81.7% without (docs/BENCHMARKS.md).
    */
   pairs?: boolean;
   /** Shrinkage toward the pooled class matrix; see classPca. Defaults to 0. */
@@ -43,7 +46,9 @@ export interface FitByPcaOptions {
    * 'ridge'.
    */
   topLayer?: 'ridge'|'train';
-  /** Epochs of output-layer training with `topLayer: 'train'`. Defaults to 5. */
+  /**
+   * Epochs of output-layer training with `topLayer: 'train'`. Defaults to 5.
+   */
   topEpochs?: number;
   /**
    * Epochs of ordinary end-to-end `model.fit` afterwards, starting from the
@@ -74,7 +79,7 @@ export type ResolvedFitOptions = Required<Omit<
 export const FIT_DEFAULTS = {
   allocation: 'equal' as Allocation,
   centered: false,
-  pairs: false,
+  pairs: true,
   shrinkage: 0 as number | 'auto',
   batchSize: 2048,
   seed: 0,

@@ -51,18 +51,23 @@ export class FitByPcaReport {
 
   /** The report as a text table. */
   toString(): string {
-    const rows = [['layer', 'role', 'units', 'per class', 'explained', 'seconds']];
+    const rows = [
+      ['layer', 'role', 'units', 'per class', 'explained', 'seconds'],
+    ];
     for (const l of this.layers) {
       rows.push([
         l.name, l.role, String(l.units),
         l.role === 'pca' ? compactCounts(l.unitsPerClass) : '-',
-        l.explainedVariance === null ? '-' :
-                                       `${(100 * l.explainedVariance).toFixed(1)}%`,
+        l.explainedVariance === null ?
+            '-' :
+            `${(100 * l.explainedVariance).toFixed(1)}%`,
         l.seconds.toFixed(2),
       ]);
     }
-    const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-    const lines = rows.map(r => r.map((v, c) => v.padEnd(widths[c])).join('  '));
+    const widths =
+        rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
+    const lines =
+        rows.map(r => r.map((v, c) => v.padEnd(widths[c])).join('  '));
     lines.splice(1, 0, widths.map(w => '-'.repeat(w)).join('  '));
     const metric = (name: string, e: Evaluation|null) => e === null ? '' :
         `\n${name}: accuracy ${(100 * e.accuracy).toFixed(2)}%, loss ` +

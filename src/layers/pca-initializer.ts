@@ -4,7 +4,8 @@ import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 
 import {describe, NotImplementedError, ValueError} from '../errors';
 import {ClassPcaResult, classPcaSync} from '../pca/class-pca';
-import {ClassPcaOptions, resolvePcaOptions} from '../pca/options';
+import {Allocation, ClassPcaOptions, resolvePcaOptions}
+    from '../pca/options';
 import {LabelsInput} from '../stats/labels';
 import {KernelAndBias, kernelFromPca} from './kernel';
 
@@ -41,6 +42,10 @@ export interface PcaInitializerConfig {
   seed?: number;
   /** As in {@link ClassPcaOptions}. Defaults to the labels' own count. */
   numClasses?: number;
+  /** As in {@link ClassPcaOptions}. Defaults to 'equal'. */
+  allocation?: Allocation;
+  /** As in {@link ClassPcaOptions}. Defaults to the solver's defaults. */
+  solver?: ClassPcaOptions['solver'];
 }
 
 /** Arguments of {@link PcaInitializer}: data or a PCA, plus options. */
@@ -53,6 +58,11 @@ export interface PcaInitializerArgs extends PcaInitializerConfig {
   /** Labels of `x`: class indices or one-hot rows. */
   y?: LabelsInput;
   /**
+   * Called as the PCA reads rows and solves classes (not saved with the
+   * model). Defaults to none.
+   */
+  onProgress?: ClassPcaOptions['onProgress'];
+  /**
    * A precomputed {@link classPca} result, used instead of `x` and `y`. It
    * must hold at least units / C components per class (twice fewer with
    * `pairs`).
@@ -62,7 +72,7 @@ export interface PcaInitializerArgs extends PcaInitializerConfig {
 
 const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
   'pairs', 'standardize', 'centered', 'samplesPerClass', 'shrinkage',
-  'batchSize', 'seed', 'numClasses',
+  'batchSize', 'seed', 'numClasses', 'allocation', 'solver',
 ];
 
 /**
@@ -100,6 +110,7 @@ export class PcaInitializer extends InitializerBase {
   private readonly config: PcaInitializerConfig;
   private readonly x: tf.Tensor2D|undefined;
   private readonly y: LabelsInput|undefined;
+  private readonly onProgress: ClassPcaOptions['onProgress'];
   private readonly pca: ClassPcaResult|undefined;
   private readonly built = new Map<string, KernelAndBias>();
 
@@ -114,15 +125,15 @@ export class PcaInitializer extends InitializerBase {
           `PcaInitializer: expected an args object, received ` +
           `${describe(args)}.`);
     }
-    const {x, y, pca, ...config} = args;
+    const {x, y, pca, onProgress, ...config} = args;
     for (const key of Object.keys(config)) {
       if (!(CONFIG_KEYS as string[]).includes(key)) {
         throw new ValueError(
             `PcaInitializer: unknown option ${describe(key)}; known options ` +
-            `are x, y, pca, ${CONFIG_KEYS.join(', ')}.`);
+            `are x, y, pca, onProgress, ${CONFIG_KEYS.join(', ')}.`);
       }
     }
-    resolvePcaOptions(pcaOptionsOf(config));
+    resolvePcaOptions({...pcaOptionsOf(config), onProgress});
     for (const flag of ['pairs', 'standardize'] as const) {
       if (config[flag] !== undefined && typeof config[flag] !== 'boolean') {
         throw new ValueError(
@@ -148,6 +159,7 @@ export class PcaInitializer extends InitializerBase {
     this.x = x;
     this.y = y;
     this.pca = pca;
+    this.onProgress = onProgress;
   }
 
   /**
@@ -258,6 +270,7 @@ export class PcaInitializer extends InitializerBase {
       return classPcaSync(this.x, this.y, {
         ...pcaOptionsOf(this.config),
         totalComponents: components,
+        onProgress: this.onProgress,
       });
     } catch (e) {
       throw e instanceof ValueError ?

@@ -25,6 +25,11 @@ export interface TopEigenOptions {
   tolerance?: number;
   /** Seed of the random starting subspace. Defaults to 0. */
   seed?: number;
+  /**
+   * Called after each iteration with how many matrices have converged so
+   * far. Defaults to none.
+   */
+  onIteration?: (converged: number, total: number) => void;
 }
 
 /** The top eigenpairs of one symmetric matrix. */
@@ -102,6 +107,7 @@ export function topEigen(
         iterate(state, tolerance, last);
       }
       active = active.filter(s => s.result === undefined);
+      options.onIteration?.(states.length - active.length, states.length);
     }
     return states.map(s => s.result as TopEigenResult);
   } finally {
@@ -117,6 +123,12 @@ function resolveSolverOptions(options: TopEigenOptions) {
   }
   const {maxIterations = 200, tolerance = 1e-6, seed = 0, oversample} =
       options;
+  if (options.onIteration !== undefined &&
+      typeof options.onIteration !== 'function') {
+    throw new ValueError(
+        `topEigen: \`onIteration\` must be a function, received ` +
+        `${describe(options.onIteration)}.`);
+  }
   if (!Number.isInteger(maxIterations) || maxIterations < 1) {
     throw new ValueError(
         `topEigen: \`maxIterations\` must be a positive integer, received ` +

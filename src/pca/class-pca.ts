@@ -72,6 +72,11 @@ export interface ClassPcaResult {
   shortfalls: ClassShortfall[];
   /** Subspace iterations the eigensolver ran for each class. */
   iterations: number[];
+  /**
+   * Per class, whether the eigensolver met its tolerance; false means it
+   * stopped at `solver.maxIterations` with the best estimate so far.
+   */
+  converged: boolean[];
 }
 
 /** Data accepted by {@link classPca}: rows with labels, or a Dataset. */
@@ -113,7 +118,15 @@ export async function classPca(
     options: ClassPcaOptions = {}): Promise<ClassPcaResult> {
   const resolved = resolvePcaOptions(options);
   if (x instanceof tf.Tensor) {
-    return classPcaSync(x as tf.Tensor2D, labels as LabelsInput, options);
+    checkTensorInput(x);
+    const stats =
+        await accumulateTensorAsync(x as tf.Tensor2D, labels as LabelsInput,
+                                    resolved);
+    try {
+      return solveClassPca(stats, resolved);
+    } finally {
+      stats.dispose();
+    }
   }
   if (labels !== undefined) {
     throw new ValueError(
@@ -129,9 +142,9 @@ export async function classPca(
 }
 
 /**
- * The synchronous form of {@link classPca} for tensors. It blocks while it
- * reads small results back from the backend; prefer `classPca` in a
- * browser's main thread.
+ * The synchronous form of {@link classPca} for tensors. It blocks until
+ * done; `classPca` yields to the event loop between batches, so prefer it
+ * in a browser's main thread.
  *
  * @throws ValueError as {@link classPca}.
  */
@@ -139,16 +152,20 @@ export function classPcaSync(
     x: tf.Tensor2D, labels: LabelsInput,
     options: ClassPcaOptions = {}): ClassPcaResult {
   const resolved = resolvePcaOptions(options);
-  if (!(x instanceof tf.Tensor) || x.rank !== 2) {
-    throw new ValueError(
-        `classPca: \`x\` must be a Tensor2D [N, d] or a tf.data.Dataset, ` +
-        `received ${describe(x)}.`);
-  }
+  checkTensorInput(x);
   const stats = accumulateTensor(x, labels, resolved);
   try {
     return solveClassPca(stats, resolved);
   } finally {
     stats.dispose();
+  }
+}
+
+function checkTensorInput(x: tf.Tensor) {
+  if (!(x instanceof tf.Tensor) || x.rank !== 2) {
+    throw new ValueError(
+        `classPca: \`x\` must be a Tensor2D [N, d] or a tf.data.Dataset, ` +
+        `received ${describe(x)}.`);
   }
 }
 
@@ -183,8 +200,6 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
     const solveKs = o.allocation === 'eigenvalue' ?
         ks.map(() => Math.min(stats.dim, 2 * Math.max(...ks))) : ks;
     const solved = solveTop(matrices, solveKs, o);
-    o.onProgress?.(
-        {stage: 'components', done: numClasses, total: numClasses});
     const kept = o.allocation === 'eigenvalue' ?
         rankAllocation(solved, ks.reduce((a, b) => a + b, 0)) : ks;
     const classes = solved.map((result, c) => describeClass(
@@ -198,6 +213,7 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
       dataMean: dataMean.dataSync() as Float32Array,
       shortfalls: findShortfalls(classes),
       iterations: solved.map(r => r.iterations),
+      converged: solved.map(r => r.converged),
     };
   } finally {
     matrices.forEach(m => m.dispose());
@@ -214,7 +230,13 @@ function solveTop(
     matrices: tf.Tensor2D[], ks: number[],
     o: ResolvedPcaOptions): TopEigenResult[] {
   try {
-    return topEigen(matrices, ks, {...o.solver, seed: o.seed});
+    return topEigen(matrices, ks, {
+      ...o.solver,
+      seed: o.seed,
+      onIteration: o.onProgress === undefined ?
+          undefined :
+          (done, total) => o.onProgress?.({stage: 'components', done, total}),
+    });
   } catch (e) {
     const overflow = /matrices\[(\d+)\] contains NaN or Inf/.exec(
         (e as Error).message);
@@ -234,6 +256,34 @@ function solveTop(
 function accumulateTensor(
     x: tf.Tensor2D, labels: LabelsInput,
     o: ResolvedPcaOptions): ClassStatistics {
+  const steps = accumulationSteps(x, labels, o);
+  let step = steps.next();
+  while (!step.done) {
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** {@link accumulateTensor}, yielding to the event loop between batches. */
+async function accumulateTensorAsync(
+    x: tf.Tensor2D, labels: LabelsInput,
+    o: ResolvedPcaOptions): Promise<ClassStatistics> {
+  const steps = accumulationSteps(x, labels, o);
+  let step = steps.next();
+  while (!step.done) {
+    await tf.nextFrame();
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/**
+ * The accumulation as a generator that pauses after each batch, so the
+ * same code serves the blocking and the yielding forms.
+ */
+function* accumulationSteps(
+    x: tf.Tensor2D, labels: LabelsInput,
+    o: ResolvedPcaOptions): Generator<void, ClassStatistics, void> {
   checkRows(x, x.shape[1], 'x');
   if (x.shape[0] === 0 || x.shape[1] === 0) {
     throw new ValueError(
@@ -247,7 +297,8 @@ function accumulateTensor(
   const total = rowsOf.reduce((a, rows) => a + rows.length, 0);
   let done = 0;
   try {
-    rowsOf.forEach((rows, c) => {
+    for (let c = 0; c < numClasses; c++) {
+      const rows = rowsOf[c];
       for (let start = 0; start < rows.length; start += o.batchSize) {
         const chunk = rows.subarray(start, start + o.batchSize);
         const batch = gatherRows(x, chunk);
@@ -258,8 +309,9 @@ function accumulateTensor(
         }
         done += chunk.length;
         o.onProgress?.({stage: 'statistics', done, total});
+        yield;
       }
-    });
+    }
   } catch (e) {
     stats.dispose();
     throw e;

@@ -9,7 +9,7 @@ export type Allocation = 'equal'|'eigenvalue';
 export interface PcaProgress {
   /** `'statistics'` while reading rows, `'components'` while solving. */
   stage: 'statistics'|'components';
-  /** Units of work done: rows read, or classes solved. */
+  /** Units of work done: rows read, or classes whose solve converged. */
   done: number;
   /** Units of work in all, when known (-1 for a Dataset of unknown size). */
   total: number;
