@@ -56,6 +56,7 @@ describe('classPca', () => {
          x.dispose();
          expect(pca.numClasses).toBe(C);
          expect(pca.shortfalls).toEqual([]);
+         expect(pca.converged).toEqual([true, true, true]);
          for (let c = 0; c < C; c++) {
            const cls = pca.classes[c];
            const own = rowsOfClass(rows, labels, c);
@@ -199,6 +200,16 @@ describe('classPca', () => {
                rowsAsColumns(merged.classes[1].components, 2, d),
                rowsAsColumns(whole.classes[1].components, 2, d)))
         .toBeLessThan(1e-3);
+  });
+
+  it('yields to the event loop between batches', async () => {
+    const x = tf.tensor2d(rows, [C * n, d]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await classPca(x, labels, {components: 2, batchSize: 50});
+    clearInterval(timer);
+    x.dispose();
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it('reports progress through onProgress', async () => {
