@@ -168,7 +168,7 @@ describe('PcaInitializer', () => {
     expect(accuracy).toBeGreaterThan(0.77);
     x.dispose();
     model.layers.forEach(l => l.dispose());
-  });
+  }, 600000);
 
   describe('bad input', () => {
     it('throws when the kernel shape does not fit the data', async () => {
