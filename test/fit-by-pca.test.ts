@@ -270,6 +270,10 @@ describe('fitByPCA', () => {
       await expectError(
           () => fitByPCA(odd, x, y, {pairs: true}), ValueError,
           /has 5 units; with pairs on.*even number/);
+      const narrow = mlp([4]);
+      await expectError(
+          () => fitByPCA(narrow, x, y), ValueError,
+          /has 4 units, 2 components with ± pairs, for 3 classes.*at least 6/);
       await expectError(
           () => fitByPCA(model, x), ValueError, /`y`.*missing/);
       const short = y.slice(0, 10);

@@ -76,6 +76,7 @@ export async function fitByPCA(
   const o = resolveFitOptions(options);
   const {data, numClasses, classOf} = prepareData(model, x, y, o);
   const plan = planLayers(model, numClasses);
+  checkUnits(plan, numClasses, o);
   checkCompiled(model, o);
 
   const snapshot = new ModelSnapshot(model);
@@ -158,6 +159,32 @@ function prepareData(
   return {data: {kind: 'dataset', dataset: x}, numClasses, classOf: null};
 }
 
+/**
+ * Throws, before any work, for a hidden layer whose units cannot give every
+ * class a component (or, with pairs, are odd).
+ */
+function checkUnits(
+    plan: PlannedLayer[], numClasses: number, o: ResolvedFitOptions) {
+  const perUnit = o.pairs ? 2 : 1;
+  for (const step of plan.filter(p => p.role === 'pca')) {
+    const units = step.layer.getConfig().units as number;
+    if (units % perUnit !== 0) {
+      throw new ValueError(
+          `fitByPCA: layer '${step.layer.name}' has ${units} units; with ` +
+          `pairs on, every layer computed by PCA needs an even number ` +
+          `(or pass pairs: false).`);
+    }
+    if (units / perUnit < numClasses) {
+      throw new ValueError(
+          `fitByPCA: layer '${step.layer.name}' has ${units} units, ` +
+          `${units / perUnit} components${o.pairs ? ' with ± pairs' : ''}, ` +
+          `for ${numClasses} classes; every class needs at least one ` +
+          `component: give it at least ${numClasses * perUnit} units` +
+          `${o.pairs ? ' or pass pairs: false' : ''}.`);
+    }
+  }
+}
+
 function checkCompiled(model: LayersModel, o: ResolvedFitOptions) {
   const needs = o.topLayer === 'train' ? `topLayer: 'train'` :
       o.fineTuneEpochs > 0             ? 'fineTuneEpochs' :
@@ -178,11 +205,6 @@ async function computePcaLayer(
   const layer = step.layer;
   const units = layer.getConfig().units as number;
   const perUnit = o.pairs ? 2 : 1;
-  if (units % perUnit !== 0) {
-    throw new ValueError(
-        `fitByPCA: layer '${layer.name}' has ${units} units; with pairs ` +
-        `on, every layer computed by PCA needs an even number.`);
-  }
   const stats = await layerStatistics(plan, step, data, numClasses, o,
                                       progress);
   try {

@@ -73,10 +73,11 @@ export class RidgeReadout {
   }
 
   /**
-   * Solves for the kernel [h, C] and bias [C]. λ is chosen from a grid by
-   * held-out accuracy (ties to the larger λ), then refit on all rows.
-   * With `softmax`, outputs are scaled by the temperature that minimizes
-   * held-out cross-entropy.
+   * Solves for the kernel [h, C] and bias [C]. λ is chosen from a grid on
+   * the held-out rows (ties to the larger λ), by cross-entropy for a
+   * softmax output and by accuracy otherwise, then the system is solved on
+   * all rows. With `softmax`, outputs are scaled by the temperature that
+   * minimizes held-out cross-entropy.
    */
   solve(softmax: boolean):
       {kernel: Float32Array, bias: Float32Array, lambda: number,
@@ -87,13 +88,22 @@ export class RidgeReadout {
     const held = this.read(this.heldGram, this.heldCross);
     const scale = meanFeatureDiagonal(train.gram, h);
 
-    let best = {lambda: 1e-3, accuracy: -1};
+    // λ by held-out cross-entropy (after the temperature fit) when the
+    // output is a softmax, else by held-out accuracy. Cross-entropy
+    // penalizes the large, overconfident weights a tiny λ gives, which
+    // make the first steps of fine-tuning blow the loss up.
+    let best = {lambda: 1e-3, score: -Infinity};
     if (this.heldRows > 0) {
-      for (const lambda of [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1]) {
+      for (const lambda of LAMBDAS) {
         const w = ridge(train.gram, train.cross, h, C, lambda * scale);
-        const accuracy = w === null ? -1 : this.heldAccuracy(w);
-        if (accuracy >= best.accuracy) {
-          best = {lambda, accuracy};
+        if (w === null) {
+          continue;
+        }
+        const score = softmax ?
+            -this.heldCrossEntropy(w, this.bestTemperature(w)) :
+            this.heldAccuracy(w);
+        if (score >= best.score) {
+          best = {lambda, score};
         }
       }
     }
@@ -168,6 +178,11 @@ export class RidgeReadout {
     return out;
   }
 
+  private heldCrossEntropy(w: Float64Array, temperature: number): number {
+    return meanCrossEntropy(
+        this.heldScores(w), this.heldLabels, temperature);
+  }
+
   private heldAccuracy(w: Float64Array): number {
     const scores = this.heldScores(w);
     let right = 0;
@@ -185,17 +200,8 @@ export class RidgeReadout {
    */
   private bestTemperature(w: Float64Array): number {
     const scores = this.heldScores(w);
-    const loss = (t: number) => {
-      let total = 0;
-      scores.forEach((s, i) => {
-        let top = -Infinity;
-        s.forEach(v => top = Math.max(top, t * v));
-        let sum = 0;
-        s.forEach(v => sum += Math.exp(t * v - top));
-        total += top + Math.log(sum) - t * s[this.heldLabels[i]];
-      });
-      return total / Math.max(1, scores.length);
-    };
+    const loss = (t: number) =>
+        meanCrossEntropy(scores, this.heldLabels, t);
     // Golden-section search on log τ in [log 0.1, log 1000].
     let lo = Math.log(0.1);
     let hi = Math.log(1000);
@@ -211,6 +217,23 @@ export class RidgeReadout {
     }
     return Math.exp((lo + hi) / 2);
   }
+}
+
+/** The λ grid, in units of the mean diagonal of HᵀH. */
+const LAMBDAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+
+/** Mean cross-entropy of softmax(τ·s) against the labels. */
+function meanCrossEntropy(
+    scores: Float64Array[], labels: number[], t: number): number {
+  let total = 0;
+  scores.forEach((s, i) => {
+    let top = -Infinity;
+    s.forEach(v => top = Math.max(top, t * v));
+    let sum = 0;
+    s.forEach(v => sum += Math.exp(t * v - top));
+    total += top + Math.log(sum) - t * s[labels[i]];
+  });
+  return total / Math.max(1, scores.length);
 }
 
 function accumulate(total: tf.Tensor2D|null, add: tf.Tensor2D): tf.Tensor2D {
