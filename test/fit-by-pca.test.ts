@@ -125,6 +125,21 @@ describe('fitByPCA', () => {
        tf.dispose([x, y, xt, yt]);
      }, 600000);
 
+  it('uses a fixed ridge λ when given, with smaller output weights',
+     async () => {
+       const {x, y} = clusters(600, 12, 3);
+       const auto = mlp([6]);
+       const fixed = mlp([6]);
+       const a = await fitByPCA(auto, x, y);
+       const b = await fitByPCA(fixed, x, y, {ridge: 10});
+       expect(b.layers[1].lambda).toBe(10);
+       expect(a.layers[1].lambda).toBeLessThan(10);
+       const norm = (m: tfl.Sequential) => tf.tidy(
+           () => tf.norm(m.layers[1].getWeights()[0]).dataSync()[0]);
+       expect(norm(fixed)).toBeLessThan(norm(auto));
+       tf.dispose([x, y]);
+     });
+
   it('trains the top layer alone and fine-tunes when asked', async () => {
     // Overlapping classes, so that gradients do not vanish.
     const train = clusters(600, 4, 3);
@@ -263,6 +278,9 @@ describe('fitByPCA', () => {
       await expectError(
           () => fitByPCA(model, x, y, {fineTuneEpochs: 1}), ValueError,
           /fineTuneEpochs.*compile/);
+      await expectError(
+          () => fitByPCA(model, x, y, {ridge: -1}), ValueError,
+          /`ridge` must be a non-negative number or 'auto', received -1/);
       await expectError(
           () => fitByPCA(model, x, y, {epochs: 3} as never), ValueError,
           /unknown option "epochs"/);

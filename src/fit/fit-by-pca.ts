@@ -301,7 +301,8 @@ async function computeOutputLayer(
       throw new ValueError('fitByPCA: there are no training rows.');
     }
     const softmax = config.activation === 'softmax';
-    const solved = readout.solve(softmax);
+    const solved = readout.solve(
+        softmax, o.ridge === 'auto' ? undefined : o.ridge);
     setDenseWeights(layer, solved.kernel, solved.bias, dim, units);
     if (o.topLayer === 'train') {
       await trainOutputLayer(model, plan, step, data, o);

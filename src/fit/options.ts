@@ -47,6 +47,14 @@ export interface FitByPcaOptions {
    */
   topLayer?: 'ridge'|'train';
   /**
+   * The ridge λ of the closed-form output layer, in units of the mean
+   * feature variance, or 'auto' to choose it from 1e-6…1 on a held-out
+   * tenth of the rows (by cross-entropy for a softmax output). A larger λ
+   * gives smaller output weights, which fine-tuning handles more gently.
+   * Defaults to 'auto'.
+   */
+  ridge?: number|'auto';
+  /**
    * Epochs of output-layer training with `topLayer: 'train'`. Defaults to 5.
    */
   topEpochs?: number;
@@ -84,6 +92,7 @@ export const FIT_DEFAULTS = {
   batchSize: 2048,
   seed: 0,
   topLayer: 'ridge' as 'ridge' | 'train',
+  ridge: 'auto' as number | 'auto',
   topEpochs: 5,
   fineTuneEpochs: 0,
   fitBatchSize: 128,
@@ -134,6 +143,13 @@ export function resolveFitOptions(options: FitByPcaOptions = {}):
     throw new ValueError(
         `fitByPCA: \`topLayer\` must be 'ridge' or 'train', received ` +
         `${describe(o.topLayer)}.`);
+  }
+  if (o.ridge !== 'auto' &&
+      !(typeof o.ridge === 'number' && o.ridge >= 0 &&
+        Number.isFinite(o.ridge))) {
+    throw new ValueError(
+        `fitByPCA: \`ridge\` must be a non-negative number or 'auto', ` +
+        `received ${describe(o.ridge)}.`);
   }
   if (o.verbose !== 0 && o.verbose !== 1) {
     throw new ValueError(

@@ -79,7 +79,7 @@ export class RidgeReadout {
    * all rows. With `softmax`, outputs are scaled by the temperature that
    * minimizes held-out cross-entropy.
    */
-  solve(softmax: boolean):
+  solve(softmax: boolean, fixedLambda?: number):
       {kernel: Float32Array, bias: Float32Array, lambda: number,
        temperature: number} {
     const h = this.width;
@@ -92,8 +92,8 @@ export class RidgeReadout {
     // output is a softmax, else by held-out accuracy. Cross-entropy
     // penalizes the large, overconfident weights a tiny λ gives, which
     // make the first steps of fine-tuning blow the loss up.
-    let best = {lambda: 1e-3, score: -Infinity};
-    if (this.heldRows > 0) {
+    let best = {lambda: fixedLambda ?? 1e-3, score: -Infinity};
+    if (this.heldRows > 0 && fixedLambda === undefined) {
       for (const lambda of LAMBDAS) {
         const w = ridge(train.gram, train.cross, h, C, lambda * scale);
         if (w === null) {
