@@ -6,7 +6,7 @@ import '../src/register';
 import {loadCommittedSplit} from '../examples/fashion-mnist';
 import {NotImplementedError, ValueError} from '../src/errors';
 import {FitByPcaCallback} from '../src/fit/callback';
-import {fitByPCA} from '../src/fit/fit-by-pca';
+import {FINE_TUNE_RIDGE, fitByPCA} from '../src/fit/fit-by-pca';
 import {kernelFromPca} from '../src/layers/kernel';
 import {SeededRandom} from '../src/linalg/random';
 import {classPcaSync} from '../src/pca/class-pca';
@@ -149,7 +149,8 @@ describe('fitByPCA', () => {
         model, train.x, train.y, {topLayer: 'train', topEpochs: 2});
     const afterTop = Float32Array.from(hiddenBefore());
     expect(report.train.accuracy).toBeGreaterThan(0.6);
-    await fitByPCA(model, train.x, train.y, {fineTuneEpochs: 1});
+    const tuned = await fitByPCA(model, train.x, train.y, {fineTuneEpochs: 1});
+    expect(tuned.layers[1].lambda).toBe(FINE_TUNE_RIDGE);
     // Fine-tuning moves the hidden layer; top-layer training does not.
     const pca = pcaKernel(train.x, train.labels, 6);
     expect(maxAbsDiff(afterTop, pca.kernel)).toBeLessThan(1e-4);
@@ -176,7 +177,9 @@ describe('fitByPCA', () => {
   it('as a callback gives the weights of the function form', async () => {
     const {x, y} = clusters(300, 6);
     const direct = mlp([6]);
-    await fitByPCA(direct, x, y, {seed: 7});
+    // Training follows in the callback, so its output λ is the fine-tuning
+    // one; the function form with that λ must give the same weights.
+    await fitByPCA(direct, x, y, {seed: 7, ridge: FINE_TUNE_RIDGE});
     const viaFit = mlp([6]);
     // A zero learning rate: training leaves the computed weights as set.
     viaFit.compile(

@@ -5,7 +5,7 @@ import type {Layer} from '@tensorflow/tfjs-layers/dist/engine/topology';
 import {describe, ValueError} from '../errors';
 import {PcaDataset} from '../stats/dataset';
 import {LabelsInput} from '../stats/labels';
-import {fitByPCA} from './fit-by-pca';
+import {FINE_TUNE_RIDGE, fitByPCA} from './fit-by-pca';
 import {FitByPcaOptions} from './options';
 import {FitByPcaReport} from './report';
 
@@ -78,7 +78,9 @@ export class FitByPcaCallback extends Callback {
   async onTrainBegin(logs?: Logs): Promise<void> {
     void logs;
     const {x, y, freezeEpochs, ...options} = this.args;
-    this.report = await fitByPCA(this.model, x, y, options);
+    // Training follows: the output λ that suits fine-tuning (see `ridge`).
+    this.report = await fitByPCA(
+        this.model, x, y, {ridge: FINE_TUNE_RIDGE, ...options});
     if ((freezeEpochs ?? 0) > 0) {
       const computed = new Set(
           this.report.layers.filter(l => l.role === 'pca').map(l => l.name));

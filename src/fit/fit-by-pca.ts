@@ -18,6 +18,14 @@ import {RidgeReadout} from './readout';
 import {Evaluation, FitByPcaReport, LayerReport} from './report';
 import {ModelSnapshot} from './snapshot';
 
+/**
+ * The output layer's ridge λ when end-to-end training follows. On
+ * Fashion-MNIST (784-256-256-10, one epoch of Adam 1e-3 after fitByPCA)
+ * λ = 0.1 gave 86.3% against 82.7% with the held-out choice (1e-6), whose
+ * large output weights make the first steps blow the loss up.
+ */
+export const FINE_TUNE_RIDGE = 0.1;
+
 /** Every tenth row is held out to choose the output layer's ridge λ. */
 const HOLD_OUT_EVERY = 10;
 
@@ -301,8 +309,7 @@ async function computeOutputLayer(
       throw new ValueError('fitByPCA: there are no training rows.');
     }
     const softmax = config.activation === 'softmax';
-    const solved = readout.solve(
-        softmax, o.ridge === 'auto' ? undefined : o.ridge);
+    const solved = readout.solve(softmax, fixedRidge(o));
     setDenseWeights(layer, solved.kernel, solved.bias, dim, units);
     if (o.topLayer === 'train') {
       await trainOutputLayer(model, plan, step, data, o);
@@ -322,6 +329,19 @@ async function computeOutputLayer(
   } finally {
     readout?.dispose();
   }
+}
+
+/**
+ * The ridge λ to use as is, or undefined to choose it on held-out rows.
+ * `'auto'` chooses it, unless end-to-end training follows: then the
+ * measured {@link FINE_TUNE_RIDGE}, whose smaller output weights keep the
+ * first steps of training from blowing the loss up.
+ */
+function fixedRidge(o: ResolvedFitOptions): number|undefined {
+  if (o.ridge !== 'auto') {
+    return o.ridge;
+  }
+  return o.fineTuneEpochs > 0 ? FINE_TUNE_RIDGE : undefined;
 }
 
 /**
