@@ -286,12 +286,54 @@ function eigenParagraph(r: Result): string {
       `each timed on its own on a random orthonormal basis (so they need ` +
       `not add up): ` +
       parts.map(([name, v]) => `${name} ${ms(v)} ms`).join(', ') + '. ' +
-      `So Q·A, the only O(d²) work, is about ` +
+      `So Q·A, the one product with the d×d matrix, is about ` +
       `${s1(e.qTimesA / e.perIteration * 100)}% of a lone iteration and ` +
       `the host-side m×m work about ` +
       `${s1(e.hostSmallProblems / e.perIteration * 100)}%; in the real ` +
       `solve, the ten classes iterated in turn, an iteration averages ` +
       `${ms(perIteration)} ms.`;
+}
+
+/** Rounds of the whole-pass runs needed to show their differences. */
+const MIN_ROUNDS = 3;
+
+/**
+ * Coarse split of classPca − floor for a run with too few rounds of the
+ * passes: statistics − floor, second moments, eigensolver, the rest.
+ */
+function coarseParts(r: Result): Part[] {
+  const s = r.summary;
+  return [
+    {name: 'statistics', what: 'statistics beyond the floor (gathers, ' +
+         'checks, centring, transpose, sums, chunking; see the per-step ' +
+         'table)',
+     seconds: s.statistics.wall.min - s.floor.wall.min},
+    {name: 'moments', what: 'the 10 second moments from the accumulators',
+     seconds: s.matrices.wall.min},
+    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
+         `(${s.eigen.iterations} subspace iterations over the ` +
+         `${r.data.numClasses} classes)`,
+     seconds: s.eigen.wall.min},
+    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
+         'mean and covariance, per-class projections, matrix checks, ' +
+         'yielding between batches',
+     seconds: s.classPca.wall.min - s.statistics.wall.min -
+         s.matrices.wall.min - s.eigen.wall.min},
+  ];
+}
+
+/** Per-step costs other than the Gram product, as parts. */
+function stepParts(b: Breakdown): Part[] {
+  return Object.entries(b.perPass)
+      .filter(([name]) => name !== 'gramMatMul')
+      .map(([name, seconds]) => ({
+             name: name === 'transpose' || name === 'sub' ||
+                     name === 'sumMatMul' ? 'accumulateOps' :
+                 name === 'gatherRows' ? 'gather' :
+                 name === 'checkFinite' ? 'checks' : name,
+             what: `${STEP_LABEL[name] ?? name} (per-step estimate)`,
+             seconds,
+           }));
 }
 
 function whereTimeGoes(r: Result): string[] {
@@ -301,41 +343,60 @@ function whereTimeGoes(r: Result): string[] {
     return [`No breakdown in the ${r.backend} run (run with ` +
             `\`--breakdown\`).`];
   }
-  const parts = excessParts(r);
+  const pass = b.passes;
+  const fine = pass.gather.length >= MIN_ROUNDS;
+  const parts = fine ? excessParts(r) : coarseParts(r);
   const total = s.classPca.wall.min - s.floor.wall.min;
-  const ranked = parts.filter(p => p.name !== 'chunking')
+  // Candidates for the largest cost beyond the matMul: the parts that name
+  // one cause, and, in the coarse view, the per-step estimates.
+  const ranked = [...parts.filter(p => p.name !== 'chunking' &&
+                                       p.name !== 'statistics'),
+                  ...(fine ? [] : stepParts(b))]
                      .sort((x, y) => y.seconds - x.seconds);
   const top = ranked[0];
-  const pass = b.passes;
   const chunked = Math.min(...b.floorChunkedSeconds.map(l => l.wall));
+  const passes = `the gathers alone ${s3(least(pass.gather))} s; ` +
+      `\`updateClass\` on chunks gathered beforehand ` +
+      `${s3(least(pass.updateClass))} s; its ops without the checks ` +
+      `${s3(least(pass.uncheckedOps))} s; the Gram products and their sum ` +
+      `alone, on chunks transposed beforehand, ${s3(least(pass.gramOnly))} s`;
+  const intro = fine ?
+      [`In its fastest run classPca took ${s3(s.classPca.wall.min)} s, the ` +
+           `floor ${s3(s.floor.wall.min)} s in its fastest: ${s3(total)} s ` +
+           `more. To split that, the statistics loop was also run whole ` +
+           `with parts of its work taken away (${pass.chunks} chunks, ` +
+           `${pass.gather.length} interleaved rounds, least time): ` +
+           `${passes}. With the fastest runs of the statistics, second ` +
+           `moments, eigensolver and classPca, the differences add up to ` +
+           `the ${s3(total)} s:`] :
+      [`classPca took ${s3(s.classPca.wall.min)} s, the floor ` +
+           `${s3(s.floor.wall.min)} s: ${s3(total)} s more, split as ` +
+           `below (single runs, so each part carries the run-to-run noise, ` +
+           `which this run does not measure).`];
+  const caveat = fine ?
+      `Each part is a difference of times that themselves vary from run to ` +
+          `run (the floor's ${r.runs} runs spread over ` +
+          `${s3(s.floor.wall.max - s.floor.wall.min)} s, the statistics' ` +
+          `over ${s3(s.statistics.wall.max - s.statistics.wall.min)} s), ` +
+          `so parts smaller than that are not resolved; the per-step table ` +
+          `below is the finer view.` :
+      `The statistics were also run whole with parts of their work taken ` +
+          `away, but in ${pass.gather.length} round` +
+          `${pass.gather.length === 1 ? '' : 's'} only (${passes}); ` +
+          `fewer than ${MIN_ROUNDS} rounds do not separate these parts from ` +
+          `the noise, so the statistics are split by the per-step table ` +
+          `below instead.`;
   return [
     `### ${r.backend}`,
     '',
-    `In its fastest run classPca took ${s3(s.classPca.wall.min)} s, the ` +
-        `floor ${s3(s.floor.wall.min)} s in its fastest: ${s3(total)} s ` +
-        `more. To split that, the statistics loop was also run whole with ` +
-        `parts of its work taken away (${pass.chunks} chunks, ` +
-        `${pass.gather.length} interleaved round` +
-        `${pass.gather.length === 1 ? '' : 's'}, least time): the gathers ` +
-        `alone ${s3(least(pass.gather))} s; \`updateClass\` on chunks ` +
-        `gathered beforehand ${s3(least(pass.updateClass))} s; its ops ` +
-        `without the checks ${s3(least(pass.uncheckedOps))} s; the Gram ` +
-        `products and their sum alone, on chunks transposed beforehand, ` +
-        `${s3(least(pass.gramOnly))} s. With the fastest runs of the ` +
-        `statistics, second moments, eigensolver and classPca, the ` +
-        `differences add up to the ${s3(total)} s:`,
+    ...intro,
     '',
     '| part of classPca − floor | seconds |',
     '|---|---:|',
     ...parts.map(p => `| ${p.what} | ${s3(p.seconds)} |`),
     `| **total** | **${s3(parts.reduce((a, p) => a + p.seconds, 0))}** |`,
     '',
-    `Each part is a difference of times that themselves vary from run to ` +
-        `run (the floor's ${r.runs} runs spread over ` +
-        `${s3(s.floor.wall.max - s.floor.wall.min)} s, the statistics' ` +
-        `over ${s3(s.statistics.wall.max - s.statistics.wall.min)} s), so ` +
-        `parts smaller than that are not resolved; the per-step table ` +
-        `below is the finer view.`,
+    caveat,
     '',
     `The largest cost beyond the matMul is **${top.what}**, ` +
         `${s3(top.seconds)} s (${s1(top.seconds / total * 100)}% of the ` +
@@ -346,8 +407,11 @@ function whereTimeGoes(r: Result): string[] {
         `row order (\`bench\` floor, chunked) took ` +
         `${b.floorChunkedSeconds.map(l => s3(l.wall)).join(', ')} s, best ` +
         `${s3(chunked)} s: ${s2(chunked / s.floor.wall.min)}× the ` +
-        `single product's best, so against that stricter floor classPca's ` +
-        `best is ${s2(s.classPca.wall.min / chunked)}×.`,
+        `single product's best` +
+        (chunked < s.floor.wall.min ?
+             `, so against that stricter floor classPca's best is ` +
+                 `${s2(s.classPca.wall.min / chunked)}×.` :
+             '.'),
     '',
     `Per step of one ${int(b.chunkRows)}-row chunk (least of ${b.reps} ` +
         `repetitions, scaled to a pass: × rows/${int(b.chunkRows)}, or × ` +
@@ -468,7 +532,16 @@ function main() {
         '',
         `${r.runs} run${r.runs === 1 ? '' : 's'}` +
             `${r.runs === 1 ? ' (a single run: no spread)' : ''}, ` +
-            `${int(r.data.rows)} rows.`,
+            `${int(r.data.rows)} rows.` +
+            (r.runs !== 1 ? '' :
+                 ` One run only because every step takes minutes on this ` +
+                     `backend: one run of the sequence (floor, split ` +
+                     `classPca, classPca, classPcaSync) took ` +
+                     `${s1((s.floor.wall.median + s.statistics.wall.median +
+                           s.matrices.wall.median + s.eigen.wall.median +
+                           s.classPca.wall.median +
+                           (s.classPcaSync?.wall.median ?? 0)) / 60)} ` +
+                     `minutes.`),
         '',
         ...resultTable(r),
         '',
@@ -499,12 +572,20 @@ function main() {
         Math.min(...r.breakdown.floorChunkedSeconds.map(l => l.wall));
     out.push(
         `- **Whole class-based PCA within ${g.ratioToFloor}× the matMul ` +
-        `floor, ${r.backend}**: ${s2(c.ratioToFloor ?? NaN)}× by median wall ` +
+        `floor, ${r.backend}**${r.runs === 1 ? ' (one run)' : ''}: ` +
+        `${s2(c.ratioToFloor ?? NaN)}× by median wall ` +
         `time, ${s2(c.ratioToFloorCpu ?? NaN)}× by CPU seconds: ` +
         `${verdict(ok)}.` +
         (sync === undefined ? '' :
              ` (\`classPcaSync\`: ${s2(sync.ratioToFloor ?? NaN)}× and ` +
                  `${s2(sync.ratioToFloorCpu ?? NaN)}×.)`) +
+        (r.summary.transposeA === null ||
+                 r.summary.transposeA.wall >= r.summary.floor.wall.median ?
+             '' :
+             ` On this backend the transposeA form \`matMul(x, x, true)\` ` +
+                 `was faster than the floor (${s3(r.summary.transposeA.wall)}` +
+                 ` s, one run); against it classPca is ` +
+                 `${s2(c.wall.median / r.summary.transposeA.wall)}×.`) +
         (chunked === null || chunked >= r.summary.floor.wall.min ? '' :
              ` The single product is not the fastest way to xᵀx here: ` +
                  `${int(r.options.batchSize)}-row chunks did it in ` +
