@@ -173,6 +173,24 @@ interface Part {
  * Least times (over the runs, or the rounds of the passes) are used
  * throughout, as the least disturbed by other processes.
  */
+/** The parts of classPca after the statistics, shared by both splits. */
+function afterStatistics(r: Result): Part[] {
+  const s = r.summary;
+  return [
+    {name: 'moments', what: 'the 10 second moments from the accumulators',
+     seconds: s.matrices.wall.min},
+    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
+         `(${s.eigen.iterations} subspace iterations over the ` +
+         `${r.data.numClasses} classes)`,
+     seconds: s.eigen.wall.min},
+    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
+         'mean and covariance, per-class projections, matrix checks, ' +
+         'yielding between batches',
+     seconds: s.classPca.wall.min - s.statistics.wall.min -
+         s.matrices.wall.min - s.eigen.wall.min},
+  ];
+}
+
 function excessParts(r: Result): Part[] {
   const s = r.summary;
   const p = (r.breakdown as Breakdown).passes as Passes;
@@ -196,17 +214,7 @@ function excessParts(r: Result): Part[] {
          'than in separate passes (allocation, garbage collection, caches)',
      seconds: s.statistics.wall.min - least(p.gather) -
          least(p.updateClass)},
-    {name: 'moments', what: 'the 10 second moments from the accumulators',
-     seconds: s.matrices.wall.min},
-    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
-         `(${s.eigen.iterations} subspace iterations over the ` +
-         `${r.data.numClasses} classes)`,
-     seconds: s.eigen.wall.min},
-    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
-         'mean and covariance, per-class projections, matrix checks, ' +
-         'yielding between batches',
-     seconds: s.classPca.wall.min - s.statistics.wall.min -
-         s.matrices.wall.min - s.eigen.wall.min},
+    ...afterStatistics(r),
   ];
 }
 
@@ -308,17 +316,7 @@ function coarseParts(r: Result): Part[] {
          'checks, centring, transpose, sums, chunking; see the per-step ' +
          'table)',
      seconds: s.statistics.wall.min - s.floor.wall.min},
-    {name: 'moments', what: 'the 10 second moments from the accumulators',
-     seconds: s.matrices.wall.min},
-    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
-         `(${s.eigen.iterations} subspace iterations over the ` +
-         `${r.data.numClasses} classes)`,
-     seconds: s.eigen.wall.min},
-    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
-         'mean and covariance, per-class projections, matrix checks, ' +
-         'yielding between batches',
-     seconds: s.classPca.wall.min - s.statistics.wall.min -
-         s.matrices.wall.min - s.eigen.wall.min},
+    ...afterStatistics(r),
   ];
 }
 

@@ -99,9 +99,8 @@ export class RidgeReadout {
         if (w === null) {
           continue;
         }
-        const score = softmax ?
-            -this.heldCrossEntropy(w, this.bestTemperature(w)) :
-            this.heldAccuracy(w);
+        const score = softmax ? -this.calibrated(w).loss :
+                                this.heldAccuracy(w);
         if (score >= best.score) {
           best = {lambda, score};
         }
@@ -112,7 +111,7 @@ export class RidgeReadout {
     const w = ridge(gram, cross, h, C, best.lambda * scale) ??
         new Float64Array(h * C);
     const temperature =
-        softmax && this.heldRows > 0 ? this.bestTemperature(w) : 1;
+        softmax && this.heldRows > 0 ? this.calibrated(w).temperature : 1;
     const kernel = new Float32Array((h - 1) * C);
     const bias = new Float32Array(C);
     for (let i = 0; i < h; i++) {
@@ -178,11 +177,6 @@ export class RidgeReadout {
     return out;
   }
 
-  private heldCrossEntropy(w: Float64Array, temperature: number): number {
-    return meanCrossEntropy(
-        this.heldScores(w), this.heldLabels, temperature);
-  }
-
   private heldAccuracy(w: Float64Array): number {
     const scores = this.heldScores(w);
     let right = 0;
@@ -196,9 +190,11 @@ export class RidgeReadout {
 
   /**
    * The temperature τ minimizing the mean cross-entropy of softmax(τ·s) on
-   * the held-out rows: a one-dimensional search over log τ.
+   * the held-out rows (a one-dimensional search over log τ), and that
+   * cross-entropy.
    */
-  private bestTemperature(w: Float64Array): number {
+  private calibrated(w: Float64Array): {temperature: number, loss: number} {
+    // Scores once per solution: the search only rescales them.
     const scores = this.heldScores(w);
     const loss = (t: number) =>
         meanCrossEntropy(scores, this.heldLabels, t);
@@ -215,7 +211,8 @@ export class RidgeReadout {
         lo = a;
       }
     }
-    return Math.exp((lo + hi) / 2);
+    const temperature = Math.exp((lo + hi) / 2);
+    return {temperature, loss: loss(temperature)};
   }
 }
 
