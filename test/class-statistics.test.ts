@@ -145,6 +145,50 @@ describe('ClassStatistics', () => {
        stats.dispose();
      }));
 
+  it('splits wide inputs into symmetric blocks on every path', () =>
+     withoutLeaks(() => {
+       // 300 features: three column blocks, so off-diagonal blocks, their
+       // transposes and the merge correction are all exercised.
+       const wide = 300;
+       const rows = classRows(120, wide, 1, 20).map(Math.round);
+       const ref = referenceMoments(rows, 120, wide);
+       const second = ref.covariance.map(
+           (v, i) => v + ref.mean[Math.floor(i / wide)] * ref.mean[i % wide]);
+       const check = (stats: ClassStatistics) => tf.tidy(() => {
+         const scale = maxAbs(second);
+         expect(maxAbsDiff(stats.covariance(0).dataSync(), ref.covariance) /
+                maxAbs(ref.covariance)).toBeLessThan(1e-4);
+         expect(maxAbsDiff(stats.secondMoment(0).dataSync(), second) / scale)
+             .toBeLessThan(1e-5);
+       });
+       const x = tf.tensor2d(rows, [120, wide]);
+       const xInt = tf.cast(x, 'int32') as tf.Tensor2D;
+       // float32 rows (copied and centred on the host on cpu and wasm),
+       // picked out of order by index.
+       const picked = new ClassStatistics(wide, 1);
+       const order = Int32Array.from({length: 120}, (_, i) => (i * 7) % 120);
+       picked.updateRows(0, x, order.subarray(0, 50));
+       picked.updateRows(0, x, order.subarray(50));
+       check(picked);
+       // int32 rows, which take the backend-ops path.
+       const fromInt = new ClassStatistics(wide, 1);
+       tf.tidy(() => {
+         fromInt.updateClass(0, tf.slice(xInt, [0, 0], [70, wide]));
+         fromInt.updateClass(0, tf.slice(xInt, [70, 0], [50, wide]));
+       });
+       check(fromInt);
+       // Shards about different shifts, merged, through JSON.
+       const left = new ClassStatistics(wide, 1);
+       left.updateRows(0, x, order.subarray(0, 30));
+       const right = new ClassStatistics(wide, 1);
+       right.updateRows(0, x, order.subarray(30));
+       const restored = ClassStatistics.fromJSON(right.toJSON());
+       left.merge(restored);
+       check(left);
+       tf.dispose([x, xInt]);
+       [picked, fromInt, left, right, restored].forEach(s => s.dispose());
+     }));
+
   describe('bad input', () => {
     const x = () => tf.tensor2d(gaussianRows(4, d, 1), [4, d]);
 
@@ -210,5 +254,32 @@ describe('ClassStatistics', () => {
       t.dispose();
       stats.dispose();
     });
+
+    it('rejects row indices that are out of range or not Int32Array, and ' +
+           'NaN in the picked rows, adding nothing',
+       async () => {
+         const stats = new ClassStatistics(d, 2);
+         const t = x();
+         await expectError(
+             () => stats.updateRows(0, t, Int32Array.from([0, 4])),
+             ValueError, /Int32Array of row indices in \[0, 4\)/);
+         await expectError(
+             () => stats.updateRows(0, t, Int32Array.from([-1])),
+             ValueError, /\[0, 4\)/);
+         await expectError(
+             () => stats.updateRows(0, t, [0, 1] as never), ValueError,
+             /Int32Array/);
+         await expectError(
+             () => stats.updateRows(2, t, Int32Array.from([0])), ValueError,
+             /c/);
+         const bad = tf.tensor2d(
+             gaussianRows(4, d, 2).map((v, i) => (i === 9 ? NaN : v)), [4, d]);
+         await expectError(
+             () => stats.updateRows(1, bad, Int32Array.from([3, 1])),
+             ValueError, /`x` contains NaN or Inf/);
+         expect(stats.count(0) + stats.count(1)).toBe(0);
+         tf.dispose([t, bad]);
+         stats.dispose();
+       });
   });
 });

@@ -143,11 +143,20 @@ export function maxAbs(a: ArrayLike<number>): number {
 export async function withoutLeaks<T>(body: () => T | Promise<T>):
     Promise<T> {
   const before = tf.memory().numTensors;
+  let result: T;
   try {
-    return await body();
-  } finally {
-    expect(tf.memory().numTensors).toBe(before);
+    result = await body();
+  } catch (e) {
+    // The body's own error comes first; a leak is added to its message
+    // rather than hiding it.
+    const leaked = tf.memory().numTensors - before;
+    if (leaked !== 0 && e instanceof Error) {
+      e.message += ` (and ${leaked} tensors leaked)`;
+    }
+    throw e;
   }
+  expect(tf.memory().numTensors).toBe(before);
+  return result;
 }
 
 /** Expects `body` to throw an error of class `type` whose message matches. */

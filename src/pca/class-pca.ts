@@ -5,7 +5,6 @@ import {SeededRandom} from '../linalg/random';
 import {topEigen, TopEigenResult} from '../linalg/top-eigen';
 import {ClassStatistics, checkRows} from '../stats/class-statistics';
 import {accumulateDataset, PcaDataset} from '../stats/dataset';
-import {gatherRows} from '../stats/gather-rows';
 import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
 import {ClassPcaOptions, equalSplit, resolvePcaOptions, ResolvedPcaOptions}
     from './options';
@@ -301,12 +300,7 @@ function* accumulationSteps(
       const rows = rowsOf[c];
       for (let start = 0; start < rows.length; start += o.batchSize) {
         const chunk = rows.subarray(start, start + o.batchSize);
-        const batch = gatherRows(x, chunk);
-        try {
-          stats.updateClass(c, batch, 'x');
-        } finally {
-          batch.dispose();
-        }
+        stats.updateRows(c, x, chunk, 'x');
         done += chunk.length;
         o.onProgress?.({stage: 'statistics', done, total});
         yield;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {describe, ValueError} from '../errors';
-import {gatherRows} from './gather-rows';
+import {centredRows} from './centred-rows';
+import {gatherRows, hostRowReader} from './gather-rows';
+import {assembleBlocks, blockBounds, gramBlocksFromHost, gramBlocksFromTensor, splitBlocks, SymmetricBlocks} from './symmetric-blocks';
 import {LabelsInput, MAX_CLASSES, readLabels} from './labels';
 
 /** Plain-JSON form of {@link ClassStatistics}; see `toJSON`. */
@@ -57,7 +59,9 @@ export class ClassStatistics {
   private readonly counts: number[] = [];
   private readonly shifts: Array<Float32Array|null> = [];
   private readonly sums: Array<tf.Tensor1D|null> = [];
-  private readonly moments: Array<tf.Tensor2D|null> = [];
+  /** Per class, S_c as symmetric blocks cut at `bounds`. */
+  private readonly moments: Array<SymmetricBlocks|null> = [];
+  private readonly bounds: number[];
 
   /**
    * @param dim - Features per row, a positive integer.
@@ -79,6 +83,7 @@ export class ClassStatistics {
           `[1, ${MAX_CLASSES}], received ${describe(numClasses)}.`);
     }
     this.dim = dim;
+    this.bounds = blockBounds(dim);
     this.fixedClasses = numClasses;
     this.grow(numClasses ?? 0);
   }
@@ -119,14 +124,8 @@ export class ClassStatistics {
     }
     checkFinite(x, 'x');
     const groups = groupByClass(classOf);
-    groups.forEach((rows, c) => {
-      const classRows = gatherRows(x, Int32Array.from(rows));
-      try {
-        this.accumulate(c, classRows);
-      } finally {
-        classRows.dispose();
-      }
-    });
+    groups.forEach(
+        (rows, c) => this.addRows(c, x, Int32Array.from(rows), 'x'));
   }
 
   /**
@@ -144,8 +143,41 @@ export class ClassStatistics {
     if (rows.shape[0] === 0) {
       return;
     }
+    if (hostRowReader(rows) !== null) {
+      // The host path checks the values as it copies them.
+      this.addRows(c, rows, rowRange(rows.shape[0]), argName);
+      return;
+    }
     checkFinite(rows, argName);
     this.accumulate(c, rows);
+  }
+
+  /**
+   * Adds the rows `rows` of `x`, all of class `c`: what `updateClass` does
+   * with `tf.gather(x, rows)`, without building that tensor.
+   *
+   * @param c - The class of every row.
+   * @param x - A Tensor2D of shape [N, dim].
+   * @param rows - Row indices into `x`, integers in [0, N).
+   * @param argName - The name error messages give `x`. Defaults to 'x'.
+   * @throws ValueError for a shape mismatch, NaN or Inf in the rows, a bad
+   *   class or a row index out of range. Nothing is added when it throws.
+   */
+  updateRows(c: number, x: tf.Tensor2D, rows: Int32Array, argName = 'x'):
+      void {
+    checkRows(x, this.dim, argName);
+    readLabels([c], 1, this.fixedClasses, 'c');
+    const n = x.shape[0];
+    if (!(rows instanceof Int32Array) ||
+        rows.some(r => r < 0 || r >= n)) {
+      throw new ValueError(
+          `ClassStatistics.updateRows: \`rows\` must be an Int32Array of ` +
+          `row indices in [0, ${n}), received ${describe(rows)}.`);
+    }
+    if (rows.length === 0) {
+      return;
+    }
+    this.addRows(c, x, rows, argName);
   }
 
   /**
@@ -173,7 +205,7 @@ export class ClassStatistics {
       if (other.counts[c] > 0) {
         this.mergeClass(
             c, other.counts[c], other.shifts[c] as Float32Array,
-            other.sums[c] as tf.Tensor1D, other.moments[c] as tf.Tensor2D);
+            other.sums[c] as tf.Tensor1D, other.moments[c] as SymmetricBlocks);
       }
     }
     return this;
@@ -201,8 +233,7 @@ export class ClassStatistics {
     const n = this.counts[c];
     return tf.tidy(() => {
       const offset: tf.Tensor1D = tf.div(this.sums[c] as tf.Tensor1D, n);
-      return tf.sub(
-          tf.div(this.moments[c] as tf.Tensor2D, n), outer(offset, offset));
+      return tf.sub(tf.div(this.moment(c), n), outer(offset, offset));
     });
   }
 
@@ -258,7 +289,17 @@ export class ClassStatistics {
       counts: this.counts.slice(),
       shifts: this.shifts.map(s => s === null ? null : Array.from(s)),
       sums: this.sums.map(read),
-      moments: this.moments.map(read),
+      moments: this.moments.map((_, c) => {
+        if (this.counts[c] === 0) {
+          return null;
+        }
+        const full = this.moment(c);
+        try {
+          return read(full);
+        } finally {
+          full.dispose();
+        }
+      }),
     };
   }
 
@@ -279,8 +320,9 @@ export class ClassStatistics {
       stats.counts[c] = n;
       stats.shifts[c] = Float32Array.from(json.shifts[c] as number[]);
       stats.sums[c] = tf.keep(tf.tensor1d(json.sums[c] as number[]));
-      stats.moments[c] =
-          tf.keep(tf.tensor2d(json.moments[c] as number[], [d, d]));
+      stats.moments[c] = tf.tidy(() => splitBlocks(
+          tf.tensor2d(json.moments[c] as number[], [d, d]), stats.bounds))
+          .map(t => tf.keep(t));
     });
     return stats;
   }
@@ -288,7 +330,7 @@ export class ClassStatistics {
   /** Frees the backend memory. The object cannot be used afterwards. */
   dispose(): void {
     this.sums.forEach(t => t?.dispose());
-    this.moments.forEach(t => t?.dispose());
+    this.moments.forEach(blocks => tf.dispose(blocks ?? []));
     this.sums.fill(null);
     this.moments.fill(null);
     this.shifts.fill(null);
@@ -313,6 +355,38 @@ export class ClassStatistics {
     }
   }
 
+  /**
+   * Adds rows `rows` of `x` to class c. Where `x` lies in host memory the
+   * rows are centred and transposed there (see centredRows); elsewhere they
+   * are gathered and handled by backend ops.
+   */
+  private addRows(
+      c: number, x: tf.Tensor2D, rows: Int32Array, argName: string) {
+    const read = hostRowReader(x);
+    if (read === null) {
+      const classRows = gatherRows(x, rows);
+      try {
+        checkFinite(classRows, argName);
+        this.accumulate(c, classRows);
+      } finally {
+        classRows.dispose();
+      }
+      return;
+    }
+    this.grow(c + 1);
+    const d = this.dim;
+    const n = rows.length;
+    const centred = centredRows(read, rows, d, this.shifts[c]);
+    if (!centred.finite) {
+      throw new ValueError(
+          `\`${argName}\` contains NaN or Inf; every value must be finite.`);
+    }
+    const sum = tf.tensor1d(Float32Array.from(centred.sum));
+    const moment = gramBlocksFromHost(
+        centred.rowsT, centred.rows, n, this.bounds);
+    this.addCentred(c, n, centred.shift, sum, moment);
+  }
+
   /** Adds rows of one class; the first rows of a class fix its shift. */
   private accumulate(c: number, rows: tf.Tensor2D) {
     const n = rows.shape[0];
@@ -324,33 +398,48 @@ export class ClassStatistics {
       rows = rows.dtype === 'float32' ? rows : tf.cast(rows, 'float32');
       const s = this.shifts[c] === null ?
           tf.mean(rows, 0) : tf.tensor1d(this.shifts[c] as Float32Array);
-      const centred = tf.sub(rows, s);
-      // A plain product of a pre-transposed matrix: on wasm several times
-      // faster than matMul(x, x, true) (transposeA).
-      const centredT = tf.transpose(centred);
-      const gram = tf.matMul(centredT, centred);
-      // Column sums as a product too: tf.sum over rows is slower on wasm.
-      const sum = tf.matMul(centredT, tf.ones([n, 1]));
-      return {shift: s, sum: tf.reshape(sum, [this.dim]), moment: gram};
+      const centred = tf.sub<tf.Tensor2D>(rows, s);
+      return {
+        shift: s,
+        sum: tf.sum(centred, 0) as tf.Tensor1D,
+        moment: gramBlocksFromTensor(centred, this.bounds),
+      };
     });
-    if (this.shifts[c] === null) {
-      this.shifts[c] = shift.dataSync() as Float32Array;
-      this.sums[c] = tf.keep(sum as tf.Tensor1D);
-      this.moments[c] = tf.keep(moment as tf.Tensor2D);
-    } else {
-      this.addInPlace(c, sum as tf.Tensor1D, moment as tf.Tensor2D);
-    }
+    const s = shift.dataSync() as Float32Array;
     shift.dispose();
+    this.addCentred(c, n, s, sum, moment);
+  }
+
+  /**
+   * Adds n rows' centred sum and Gram, taken about `shift`, to class c
+   * (whose shift they fix if it has none yet). Takes ownership of both.
+   */
+  private addCentred(
+      c: number, n: number, shift: Float32Array, sum: tf.Tensor1D,
+      moment: SymmetricBlocks) {
+    if (this.shifts[c] === null) {
+      this.shifts[c] = shift;
+      this.sums[c] = tf.keep(sum);
+      this.moments[c] = moment.map(t => tf.keep(t));
+    } else {
+      this.addInPlace(c, sum, moment);
+    }
     this.counts[c] += n;
   }
 
-  private addInPlace(c: number, sum: tf.Tensor1D, moment: tf.Tensor2D) {
+  private addInPlace(c: number, sum: tf.Tensor1D, moment: SymmetricBlocks) {
     const oldSum = this.sums[c] as tf.Tensor1D;
-    const oldMoment = this.moments[c] as tf.Tensor2D;
+    const oldMoment = this.moments[c] as SymmetricBlocks;
     // Kept: an update may run inside the caller's tf.tidy.
     this.sums[c] = tf.keep(tf.add<tf.Tensor1D>(oldSum, sum));
-    this.moments[c] = tf.keep(tf.add<tf.Tensor2D>(oldMoment, moment));
-    [oldSum, oldMoment, sum, moment].forEach(t => t.dispose());
+    this.moments[c] = oldMoment.map(
+        (block, k) => tf.keep(tf.add<tf.Tensor2D>(block, moment[k])));
+    tf.dispose([oldSum, ...oldMoment, sum, ...moment]);
+  }
+
+  /** The full S_c = Σ(x − s_c)(x − s_c)ᵀ of class c; the caller disposes it. */
+  private moment(c: number): tf.Tensor2D {
+    return assembleBlocks(this.moments[c] as SymmetricBlocks, this.bounds);
   }
 
   /**
@@ -360,11 +449,11 @@ export class ClassStatistics {
    */
   private mergeClass(
       c: number, n: number, shift: Float32Array, sum: tf.Tensor1D,
-      moment: tf.Tensor2D) {
+      moment: SymmetricBlocks) {
     if (this.shifts[c] === null) {
       this.shifts[c] = shift.slice();
       this.sums[c] = tf.keep(tf.clone(sum));
-      this.moments[c] = tf.keep(tf.clone(moment));
+      this.moments[c] = moment.map(block => tf.keep(tf.clone(block)));
       this.counts[c] = n;
       return;
     }
@@ -372,11 +461,14 @@ export class ClassStatistics {
       const delta: tf.Tensor1D = tf.sub(
           tf.tensor1d(shift), tf.tensor1d(this.shifts[c] as Float32Array));
       const cross = outer(delta, sum);
+      const full = tf.addN(
+          [cross, tf.transpose(cross), tf.mul(outer(delta, delta), n)]) as
+          tf.Tensor2D;
+      const correction = splitBlocks(full, this.bounds);
       return {
         sum: tf.add(sum, tf.mul(delta, n)) as tf.Tensor1D,
-        moment: tf.addN([
-          moment, cross, tf.transpose(cross), tf.mul(outer(delta, delta), n),
-        ]) as tf.Tensor2D,
+        moment: moment.map((block, k) => tf.add(block, correction[k])) as
+            SymmetricBlocks,
       };
     });
     this.addInPlace(c, converted.sum, converted.moment);
@@ -449,6 +541,11 @@ export function groupByClass(classOf: Int32Array): Map<number, number[]> {
     }
   });
   return groups;
+}
+
+/** The row indices 0, 1, …, n − 1. */
+function rowRange(n: number): Int32Array {
+  return Int32Array.from({length: n}, (_, i) => i);
 }
 
 /** Throws unless `x` is a float Tensor2D with `dim` columns. */

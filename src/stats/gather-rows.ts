@@ -17,6 +17,16 @@ export function gatherRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   }
   const d = x.shape[1];
   const out = new Float32Array(rows.length * d);
+  copyRows(reader, rows, d, out);
+  return tf.tensor2d(out, [rows.length, d]);
+}
+
+/**
+ * Copies rows `rows` of a d-column row-major matrix, read through `read`,
+ * into `out` one after another.
+ */
+export function copyRows(
+    read: RangeReader, rows: Int32Array, d: number, out: Float32Array) {
   let i = 0;
   while (i < rows.length) {
     // Runs of consecutive rows are read in one piece.
@@ -24,20 +34,23 @@ export function gatherRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
     while (i + run < rows.length && rows[i + run] === rows[i] + run) {
       run++;
     }
-    out.set(reader(rows[i] * d, (rows[i] + run) * d), i * d);
+    out.set(read(rows[i] * d, (rows[i] + run) * d), i * d);
     i += run;
   }
-  return tf.tensor2d(out, [rows.length, d]);
 }
 
-type RangeReader = (start: number, end: number) => Float32Array;
+/** Reads the values [start, end) of a row-major tensor. */
+export type RangeReader = (start: number, end: number) => Float32Array;
 
 interface HostBackend {
   readSync(dataId: object, start?: number, end?: number): unknown;
 }
 
-/** A reader of value ranges of `x` in host memory, or null if none. */
-function hostRowReader(x: tf.Tensor2D): RangeReader|null {
+/**
+ * A reader of value ranges of `x` where it lies in host memory (`cpu`,
+ * `wasm`), or null on other backends and for non-float32 tensors.
+ */
+export function hostRowReader(x: tf.Tensor2D): RangeReader|null {
   if (x.dtype !== 'float32') {
     return null;
   }
