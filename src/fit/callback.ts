@@ -78,9 +78,11 @@ export class FitByPcaCallback extends Callback {
   async onTrainBegin(logs?: Logs): Promise<void> {
     void logs;
     const {x, y, freezeEpochs, ...options} = this.args;
-    // Training follows: the output λ that suits fine-tuning (see `ridge`).
+    // Training follows: the output λ that suits fine-tuning (see `ridge`),
+    // and no softmax refinement, which fine-tuning makes redundant.
     this.report = await fitByPCA(
-        this.model, x, y, {ridge: FINE_TUNE_RIDGE, ...options});
+        this.model, x, y,
+        {ridge: FINE_TUNE_RIDGE, topLayer: 'ridge', ...options});
     if ((freezeEpochs ?? 0) > 0) {
       const computed = new Set(
           this.report.layers.filter(l => l.role === 'pca').map(l => l.name));
