@@ -7,6 +7,7 @@ import {loadCommittedSplit} from '../examples/fashion-mnist';
 import {NotImplementedError, ValueError} from '../src/errors';
 import {FitByPcaCallback} from '../src/fit/callback';
 import {FINE_TUNE_RIDGE, fitByPCA} from '../src/fit/fit-by-pca';
+import {cosineRate} from '../src/fit/schedule';
 import {kernelFromPca} from '../src/layers/kernel';
 import {SeededRandom} from '../src/linalg/random';
 import {classPcaSync} from '../src/pca/class-pca';
@@ -177,6 +178,42 @@ describe('fitByPCA', () => {
     tf.dispose([train.x, train.y]);
   });
 
+  it('fine-tunes along a cosine learning-rate schedule, then restores it',
+     async () => {
+       expect(cosineRate(3, 0, 10)).toBe(3);
+       expect(cosineRate(3, 5, 10)).toBeCloseTo(1.5, 12);
+       expect(cosineRate(3, 10, 10)).toBeCloseTo(0, 12);
+       const train = clusters(300, 31, 1.2);
+       const model = mlp([6]);
+       const sgd = tfl.train.sgd(0.01);
+       model.compile({optimizer: sgd, loss: 'sparseCategoricalCrossentropy'});
+       // Its rate is protected in the typings, public at run time.
+       const optimizer = sgd as unknown as {learningRate: number};
+       // Records every rate the schedule sets.
+       const seen: number[] = [];
+       let rate = optimizer.learningRate;
+       Object.defineProperty(optimizer, 'learningRate', {
+         get: () => rate,
+         set: (v: number) => {
+           seen.push(v);
+           rate = v;
+         },
+       });
+       await fitByPCA(model, train.x, train.y,
+                      {fineTuneEpochs: 2, fitBatchSize: 100, fineTunePeak: 2});
+       // 2 epochs of 3 batches, then the original rate put back.
+       const steps = 6;
+       expect(seen.length).toBe(steps + 1);
+       seen.slice(0, steps).forEach(
+           (v, i) => expect(v).toBeCloseTo(cosineRate(0.02, i, steps), 12));
+       expect(optimizer.learningRate).toBe(0.01);
+       seen.length = 0;
+       await fitByPCA(model, train.x, train.y,
+                      {fineTuneEpochs: 1, fineTuneSchedule: 'constant'});
+       expect(seen).toEqual([]);
+       tf.dispose([train.x, train.y]);
+     });
+
   it('takes a tf.data.Dataset of {xs, ys}', async () => {
     const {x, y, labels} = clusters(600, 5);
     const model = mlp([6]);
@@ -313,6 +350,12 @@ describe('fitByPCA', () => {
       await expectError(
           () => fitByPCA(model, x, y, {topIterations: 1.5}), ValueError,
           /`topIterations` must be a non-negative integer, received 1.5/);
+      await expectError(
+          () => fitByPCA(model, x, y, {fineTuneSchedule: 'step' as never}),
+          ValueError, /`fineTuneSchedule` must be 'cosine' or 'constant'/);
+      await expectError(
+          () => fitByPCA(model, x, y, {fineTunePeak: 0}), ValueError,
+          /`fineTunePeak` must be a positive number, received 0/);
       await expectError(
           () => fitByPCA(model, x, y, {ridge: -1}), ValueError,
           /`ridge` must be a non-negative number or 'auto', received -1/);

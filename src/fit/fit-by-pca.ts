@@ -14,6 +14,7 @@ import {planLayers, PlannedLayer} from './layer-plan';
 import {FitByPcaOptions, ResolvedFitOptions, resolveFitOptions}
     from './options';
 import {ProgressLine} from './progress';
+import {cosineSchedule, hasLearningRate} from './schedule';
 import {RidgeReadout} from './readout';
 import {fitSoftmaxReadout, KeptFeatures} from './softmax-readout';
 import {Evaluation, FitByPcaReport, LayerReport} from './report';
@@ -502,6 +503,7 @@ async function fineTune(
   const ys = y instanceof tf.Tensor ?
       (y.dtype === 'float32' ? y : tf.cast(y, 'float32')) :
       tf.tensor1d(Array.from(y as ArrayLike<number>), 'float32');
+  const schedule = fineTuneSchedule(model, x.shape[0], o);
   try {
     await model.fit(x, ys, {
       epochs: o.fineTuneEpochs,
@@ -509,12 +511,30 @@ async function fineTune(
       shuffle: true,
       verbose: o.verbose,
       validationData: o.validationData as [tf.Tensor, tf.Tensor] | undefined,
+      callbacks: schedule === null ? undefined : [schedule.callback],
     });
   } finally {
+    schedule?.restore();
     if (ys !== y) {
       ys.dispose();
     }
   }
+}
+
+/**
+ * The cosine learning-rate schedule of fine-tuning, peaking at
+ * `fineTunePeak` times the optimizer's own rate, or null when the schedule
+ * is 'constant' or the optimizer has no numeric `learningRate`.
+ */
+function fineTuneSchedule(
+    model: LayersModel, rows: number, o: ResolvedFitOptions) {
+  const optimizer = model.optimizer;
+  if (o.fineTuneSchedule !== 'cosine' || !hasLearningRate(optimizer)) {
+    return null;
+  }
+  const steps = o.fineTuneEpochs * Math.ceil(rows / o.fitBatchSize);
+  return cosineSchedule(
+      optimizer, o.fineTunePeak * optimizer.learningRate, steps);
 }
 
 function setDenseWeights(
