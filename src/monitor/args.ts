@@ -106,7 +106,7 @@ export const MONITOR_DEFAULTS = Object.freeze({
   every: 20,
   earlyRecords: true,
   components: 10,
-  spanRefreshEvery: 10,
+  spanRefreshEvery: 50,
   probeBatchSize: 1024,
   settleThreshold: 0.1,
   settlePatience: 3,
