@@ -142,49 +142,65 @@ describe('TimeScaleMonitor: alignment', () => {
        x.dispose();
      });
 
-  it('spans the class PCA of each layer\'s own input (float64 reference)',
-     async () => {
-       const n = 240;
-       const data = clusters(n, 6, 2, 11);
-       const model = mlp([6, 5, 2], 4);
-       const monitor = new TimeScaleMonitor(
-           {probe: {x: data.x, y: data.labels}, components: 2, every: 100});
-       const kernels = [0, 1].map(i => Float64Array.from(kernelOf(model, i)));
-       const rng = new SeededRandom(21);
-       const deltas = kernels.map(k => k.map(() => rng.normal()));
-       await withoutLeaks(() => drive(monitor, model, 1, () => {
-         kernels.forEach((k, i) => setKernel(
-             model, i, k.map((v, j) => v + 0.1 * deltas[i][j])));
-       }));
+  /** Layer 1's ReLU output on rows [n, 6], in float64. */
+  function hiddenOf(rows: Float32Array, n: number, k1: Float64Array,
+                    b1: ArrayLike<number>): Float64Array {
+    const hidden = new Float64Array(n * 5);
+    for (let r = 0; r < n; r++) {
+      for (let u = 0; u < 5; u++) {
+        let s = b1[u];
+        for (let j = 0; j < 6; j++) {
+          s += rows[r * 6 + j] * k1[j * 5 + u];
+        }
+        hidden[r * 5 + u] = Math.max(0, s);
+      }
+    }
+    return hidden;
+  }
 
-       // Layer 2's input on the probe, from the weights before the move:
-       // the span was computed when training began.
-       const [k1, b1] = [kernels[0], model.layers[0].getWeights()[1]
-                                         .dataSync()];
-       const hidden = new Float64Array(n * 5);
-       for (let r = 0; r < n; r++) {
-         for (let u = 0; u < 5; u++) {
-           let s = b1[u];
-           for (let j = 0; j < 6; j++) {
-             s += data.rows[r * 6 + j] * k1[j * 5 + u];
-           }
-           hidden[r * 5 + u] = Math.max(0, s);
-         }
-       }
-       const inputs = [Float64Array.from(data.rows), hidden];
-       [6, 5].forEach((dim, i) => {
-         const q = referenceSpan(inputs[i], data.labels, dim, 2);
-         const delta = new Matrix(dim, i === 0 ? 5 : 2);
-         deltas[i].forEach((v, j) =>
-             delta.set(Math.floor(j / delta.columns), j % delta.columns, v));
-         const inSpan = q.transpose().mmul(delta).pow(2).sum();
-         const expected = inSpan / delta.clone().pow(2).sum();
-         const measured = monitor.history[0].layers[i].alignment as number;
-         expect(Math.abs(measured - expected)).toBeLessThan(2e-3);
-         expect(monitor.history[0].layers[i].spanDim).toBe(4);
+  for (const refresh of [false, true]) {
+    it(`spans the class PCA of each layer's own input, ${refresh ?
+           'recomputed once the layer below moved' :
+           'as training began'} (float64 reference)`,
+       async () => {
+         const n = 240;
+         const data = clusters(n, 6, 2, 11);
+         const model = mlp([6, 5, 2], 4);
+         // Layer 1 moves by about 10% of its size; a threshold of 0.05
+         // recomputes layer 2's span before the record.
+         const monitor = new TimeScaleMonitor({
+           probe: {x: data.x, y: data.labels}, components: 2, every: 100,
+           spanRefreshMovement: refresh ? 0.05 : Infinity,
+         });
+         const kernels =
+             [0, 1].map(i => Float64Array.from(kernelOf(model, i)));
+         const rng = new SeededRandom(21);
+         const deltas = kernels.map(k => k.map(() => rng.normal()));
+         const moved =
+             kernels.map((k, i) => k.map((v, j) => v + 0.1 * deltas[i][j]));
+         await withoutLeaks(() => drive(monitor, model, 1, () => {
+           moved.forEach((k, i) => setKernel(model, i, k));
+         }));
+
+         const b1 = model.layers[0].getWeights()[1].dataSync();
+         const hidden =
+             hiddenOf(data.rows, n, refresh ? moved[0] : kernels[0], b1);
+         const inputs = [Float64Array.from(data.rows), hidden];
+         [6, 5].forEach((dim, i) => {
+           const q = referenceSpan(inputs[i], data.labels, dim, 2);
+           const delta = new Matrix(dim, i === 0 ? 5 : 2);
+           deltas[i].forEach((v, j) => delta.set(
+               Math.floor(j / delta.columns), j % delta.columns, v));
+           const inSpan = q.transpose().mmul(delta).pow(2).sum();
+           const expected = inSpan / delta.clone().pow(2).sum();
+           const measured = monitor.history[0].layers[i].alignment as number;
+           expect(Math.abs(measured - expected)).toBeLessThan(2e-3);
+           expect(monitor.history[0].layers[i].spanDim).toBe(4);
+         });
+         expect(monitor.toJSON().cost.refreshes).toBe(refresh ? 1 : 0);
+         tf.dispose([data.x, data.y]);
        });
-       tf.dispose([data.x, data.y]);
-     });
+  }
 });
 
 /**
@@ -577,6 +593,8 @@ describe('TimeScaleMonitor: bad arguments', () => {
      /`components` must be a positive integer, received "3"/],
     ['spanRefreshEvery -1', {spanRefreshEvery: -1},
      /`spanRefreshEvery` must be a positive integer, received -1/],
+    ['spanRefreshMovement 0', {spanRefreshMovement: 0},
+     /`spanRefreshMovement` must be a positive number \(Infinity: never\), received 0/],
     ['probeBatchSize 0', {probeBatchSize: 0},
      /`probeBatchSize` must be a positive integer/],
     ['settlePatience 0', {settlePatience: 0},

@@ -12,6 +12,7 @@ import {findKernel, KernelNorms, KernelTracker} from './kernel-tracker';
 import {MonitorCost, TimeScaleMonitorJSON} from './monitor-json';
 import {LayerRecord, logKey, MonitoredLayer, MonitorRecord} from './records';
 import {isRecordStep} from './schedule';
+import {SpanAnchors} from './span-anchors';
 import {summaryTable} from './summary';
 import {LayerTimeScale, SettleRule, timeScales} from './time-scales';
 
@@ -23,6 +24,8 @@ interface Run {
   trackers: KernelTracker[];
   /** The spans of the aligned layers, or null without a probe set. */
   spans: ClassSpans|null;
+  /** How far the kernels below each aligned layer moved since its span. */
+  anchors: SpanAnchors|null;
   /** For each monitored layer, its index among the spans, or -1. */
   spanIndex: number[];
   /** Puts the model's own `isTraining` property back. */
@@ -140,18 +143,24 @@ export class TimeScaleMonitor extends Callback {
       layers.forEach(l => trackers.push(new KernelTracker(findKernel(l)!)));
       let next = 0;
       const spanIndex = aligned.map(a => a ? next++ : -1);
-      this.run = {layers, trackers, spans: null, spanIndex, unwatch};
+      this.run = {layers, trackers, spans: null, anchors: null, spanIndex,
+                  unwatch};
       if (this.o.probe !== null && next > 0) {
+        const alignedLayers = layers.filter((_, i) => aligned[i]);
         this.run.spans = new ClassSpans(
-            this.model, layers.filter((_, i) => aligned[i]), this.o.probe,
-            this.o.components, this.o.probeBatchSize);
+            this.model, alignedLayers, this.o.probe, this.o.components,
+            this.o.probeBatchSize);
+        this.run.anchors = new SpanAnchors(this.model, alignedLayers);
         await this.run.spans.refresh(range(next));
       }
       this.cost.trainBeginSeconds = (tf.util.now() - this.trainStart) / 1000;
     } catch (e) {
-      trackers.forEach(t => t.dispose());
-      unwatch();
-      this.run = null;
+      if (this.run === null) {
+        trackers.forEach(t => t.dispose());
+        unwatch();
+      } else {
+        this.finish();
+      }
       throw e;
     }
   }
@@ -245,6 +254,7 @@ export class TimeScaleMonitor extends Callback {
         every: this.o.every,
         earlyRecords: this.o.earlyRecords,
         components: this.o.components,
+        spanRefreshMovement: this.o.spanRefreshMovement,
         spanRefreshEvery: this.o.spanRefreshEvery,
         settleThreshold: this.o.settleThreshold,
         settlePatience: this.o.settlePatience,
@@ -306,11 +316,8 @@ export class TimeScaleMonitor extends Callback {
   private async record(batch: number) {
     const run = this.run as Run;
     const start = tf.util.now();
-    const number = this.history.length + 1;
-    if (run.spans !== null && number % this.o.spanRefreshEvery === 0) {
-      await run.spans.refresh(this.spansToRefresh(run));
-      this.cost.refreshes++;
-      this.cost.refreshSeconds += (tf.util.now() - start) / 1000;
+    if (run.spans !== null) {
+      await this.refreshSpans(run);
     }
     const bases = run.spanIndex.map(
         j => j < 0 ? null : (run.spans as ClassSpans).basis(j));
@@ -348,20 +355,40 @@ export class TimeScaleMonitor extends Callback {
   }
 
   /**
-   * The spans whose layer input depends on weights being trained: those
-   * with a trainable layer with weights before them in the model.
+   * Recomputes the spans that are due: those of layers below which a
+   * kernel moved by more than `spanRefreshMovement` since their span was
+   * computed and, every `spanRefreshEvery` records, those with a trainable
+   * layer with weights below them.
    */
-  private spansToRefresh(run: Run): number[] {
-    const out: number[] = [];
+  private async refreshSpans(run: Run) {
+    const spans = run.spans as ClassSpans;
+    const anchors = run.anchors as SpanAnchors;
+    const movement = await anchors.movement();
+    const number = this.history.length + 1;
+    const periodic = this.o.spanRefreshEvery !== null &&
+        number % this.o.spanRefreshEvery === 0;
+    const due: number[] = [];
     run.layers.forEach((layer, i) => {
+      const j = run.spanIndex[i];
+      if (j < 0) {
+        return;
+      }
       const position = this.model.layers.indexOf(layer);
-      const moving = this.model.layers.slice(0, position)
-                         .some(l => l.trainableWeights.length > 0);
-      if (run.spanIndex[i] >= 0 && moving) {
-        out.push(run.spanIndex[i]);
+      const trainedBelow = this.model.layers.slice(0, position)
+                               .some(l => l.trainableWeights.length > 0);
+      if (movement[j] > this.o.spanRefreshMovement ||
+          (periodic && trainedBelow)) {
+        due.push(j);
       }
     });
-    return out;
+    if (due.length === 0) {
+      return;
+    }
+    const start = tf.util.now();
+    await spans.refresh(due);
+    due.forEach(j => anchors.anchor(j));
+    this.cost.refreshes++;
+    this.cost.refreshSeconds += (tf.util.now() - start) / 1000;
   }
 
   /** Freezes, bottom-up, the layers that have settled and may be frozen. */
@@ -406,6 +433,7 @@ export class TimeScaleMonitor extends Callback {
     this.run = null;
     run.trackers.forEach(t => t.dispose());
     run.spans?.dispose();
+    run.anchors?.dispose();
     run.unwatch();
   }
 
