@@ -41,8 +41,7 @@ import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
 import {encodeGrayscalePng} from './png';
-import {MONITOR_BATCH_SIZE, MONITOR_LEARNING_RATE, runMonitorDemo}
-    from './time-scale-demo';
+import {runMonitorDemo} from './time-scale-demo';
 
 const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 type BackendName = typeof BACKENDS[number];
@@ -70,11 +69,11 @@ Options:
   --lr X          Adam learning rate of fine-tuning and model.fit
                   (default 0.001)
   --out DIR       report folder (default reports/demo-<timestamp>)
-  --monitor       instead: train the MLP with plain SGD (lr ${MONITOR_LEARNING_RATE},
-                  batch ${MONITOR_BATCH_SIZE}) and a TimeScaleMonitor, print the
+  --monitor       instead: train the MLP with plain SGD (lr 0.05,
+                  batch 64) and a TimeScaleMonitor, print the
                   time-scale table each epoch and write charts to the
                   report folder. --epochs defaults to enough for 2,000
-                  steps, --lr to ${MONITOR_LEARNING_RATE} (plain SGD).
+                  steps, --lr to 0.05.
   --help          print this message
 `;
 

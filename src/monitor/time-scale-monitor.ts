@@ -261,8 +261,8 @@ export class TimeScaleMonitor extends Callback {
         freeze: this.o.freeze,
         probeRows: this.o.probe?.x.shape[0] ?? null,
       },
-      layers: this.monitoredLayers.map(l => ({...l,
-                                              kernelShape: [...l.kernelShape]})),
+      layers: this.monitoredLayers.map(
+          l => ({...l, kernelShape: [...l.kernelShape]})),
       records: JSON.parse(JSON.stringify(this.history)),
       timeScales: this.timeScales(),
       freeze: this.freezeReport(),
