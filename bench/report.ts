@@ -643,7 +643,10 @@ interface MonitorOverhead {
     ratioCpu: number, medianMonitorSeconds: number|null,
     medianTrainBeginSeconds: number|null, selfTimedRatio: number|null,
   }>;
-  runs: unknown[];
+  runs: Array<Record<string, {wall: number, cost: {
+    trainBeginSeconds: number, records: number, recordSeconds: number,
+    refreshes: number, refreshSeconds: number,
+  }|null}>>;
 }
 
 /** The section on the TimeScaleMonitor's overhead on model.fit. */
@@ -659,6 +662,23 @@ function monitorSection(file: string, m: MonitorOverhead): string[] {
   };
   const loads = [m.machine.loadAverage1m.start,
                  ...m.machine.loadAverage1m.afterEachRun].map(s2);
+  const median = (values: number[]) => {
+    const v = values.slice().sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  };
+  const split = (name: string) => {
+    const costs = m.runs.map(r => r[name].cost as NonNullable<
+                                 typeof r[string]['cost']>);
+    const records = median(costs.map(c => c.recordSeconds -
+                                          c.refreshSeconds));
+    return `train begin ${s2(median(costs.map(c => c.trainBeginSeconds)))} ` +
+        `s, ${median(costs.map(c => c.records))} records ` +
+        `${s2(records)} s (${ms(records / median(costs.map(
+            c => c.records)))} ms each), ` +
+        `${median(costs.map(c => c.refreshes))} span refreshes ` +
+        `${s2(median(costs.map(c => c.refreshSeconds)))} s`;
+  };
   return [
     `## TimeScaleMonitor overhead (${m.machine.backend})`, '',
     `Measured by \`bench/monitor-overhead.ts\` (source: \`${file}\`; ` +
@@ -678,6 +698,9 @@ function monitorSection(file: string, m: MonitorOverhead): string[] {
     row('plain', '`model.fit`'),
     row('rates', 'with `new TimeScaleMonitor()`'),
     row('probe', 'with `new TimeScaleMonitor({probe})`'),
+    '',
+    `The monitor's own time, medians over the runs: without a probe set ` +
+        `${split('rates')}; with it ${split('probe')}.`,
     '',
     'The monitor times its own work (`toJSON().cost`: its train begin and ' +
         'its records, span refreshes included); the last column is that ' +

@@ -16,8 +16,10 @@ export interface TimeScaleMonitorArgs {
   /**
    * Record every this many batches (training steps). Each record reads a
    * few numbers per layer back from the backend; between records the
-   * monitor does no tensor work. Defaults to 20, which kept the monitor
-   * within 5% of `model.fit`'s wall time in `bench/monitor-overhead.ts`
+   * monitor does no tensor work. Defaults to 20: on the demo MLP
+   * (bench/monitor-overhead.ts, wasm) the records then took 0.3% of
+   * `model.fit`'s time without a probe set and 1.4% with one; the spans
+   * of a probe set cost extra, when training begins and at each refresh
    * (docs/MONITOR.md).
    */
   every?: number;
@@ -56,9 +58,9 @@ export interface TimeScaleMonitorArgs {
    * layers below, never changes. A positive number (Infinity: never).
    * Defaults to 0.05: on the demo MLP (1,000 steps of SGD) it recomputed
    * the spans 4 times and kept the alignment within 0.03 (second layer)
-   * and 0.08 (output layer) of that on spans recomputed at every record,
-   * where 0.02 took 10 refreshes (within 0.02 and 0.03) and never
-   * refreshing drifted by 0.11 and 0.22 (docs/MONITOR.md).
+   * and 0.07 (output layer) of that on spans recomputed at every record,
+   * where 0.02 took 11 refreshes (within 0.02 and 0.03) and never
+   * refreshing drifted by 0.10 and 0.22 (docs/MONITOR.md).
    */
   spanRefreshMovement?: number;
   /**
