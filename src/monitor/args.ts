@@ -51,7 +51,7 @@ export interface TimeScaleMonitorArgs {
    * Recompute a layer's span, streaming the probe set through the layers
    * below as they are then, once a kernel K below it has moved by more
    * than this fraction of its size since the span was computed:
-   * ‖K − K_r‖ / ‖K_r‖ > spanRefreshMovement, checked at every record. The
+   * ‖K − K_r‖ / ‖K_r‖ above spanRefreshMovement, checked at every record. The
    * input of a layer changes only when the layers below it move, so this
    * refreshes often early in training, when they move fast, and rarely
    * later. The first layer's span, and that of a layer with only frozen

@@ -43,8 +43,8 @@ export function chartsHtml(data: TimeScaleMonitorJSON, summary: string):
   ];
   if (data.layers.some(l => l.aligned) && data.settings.probeRows !== null) {
     charts.push(chart({
-      title: 'alignment: share of ‖W_t − W_0‖² in the class-PCA span ' +
-          '(dashed: a random subspace of the same dimension)',
+      title: 'alignment ‖Qᵀ(W_t − W_0)‖² / ‖W_t − W_0‖² (dashed: random ' +
+          'span)',
       series: [...seriesOf(data, 'alignment'), ...randomLevels(data)],
       logY: false,
       yRange: [0, 1],

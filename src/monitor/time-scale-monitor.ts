@@ -48,7 +48,9 @@ interface Run {
  *   ‖Qᵀ(W_t − W_0)‖² / ‖W_t − W_0‖² of the update lying in the span Q of
  *   the class-based PCA components of the layer's input on the probe rows
  *   (`components` per class, uncentered). A random subspace of the same
- *   dimension r would hold r / inputDim on average.
+ *   dimension r would hold r / inputDim on average. The spans are
+ *   computed when training begins and recomputed for a layer once a
+ *   kernel below it has moved by `spanRefreshMovement` of its size.
  *
  * From the records it estimates each layer's time scale τ½, the step at
  * which the displacement reached half of its latest value; the ratio of τ½

@@ -26,7 +26,12 @@ export interface LayerTimeScale {
    * lowest layer or when either is null. Above 1: this layer is slower.
    */
   ratioToBelow: number|null;
-  /** The step the layer settled at ({@link settledStep}), or null. */
+  /**
+   * The step the layer settled at: the first record of the final run of
+   * at least `settlePatience` records whose rate is at most
+   * `settleThreshold` times its peak rate (records `every` steps apart
+   * only); null while there is none.
+   */
   settledStep: number|null;
   /**
    * The layer's place in the order of settling, 1 for the first layer to
