@@ -93,8 +93,8 @@ export class ClassSpans {
             this.rowsOfClass.length));
     try {
       await this.accumulate(which, stats);
-      which.forEach((i, j) => this.replace(i, spanBasis(stats[j], this
-          .components)));
+      which.forEach(
+          (i, j) => this.replace(i, spanBasis(stats[j], this.components)));
     } finally {
       stats.forEach(s => s.dispose());
     }
@@ -111,9 +111,8 @@ export class ClassSpans {
     for (let c = 0; c < this.rowsOfClass.length; c++) {
       const rows = this.rowsOfClass[c];
       for (let start = 0; start < rows.length; start += this.batchSize) {
-        const batch =
-            gatherBatch(this.probe.x, rows.subarray(start, start + this
-                .batchSize));
+        const chunk = rows.subarray(start, start + this.batchSize);
+        const batch = gatherBatch(this.probe.x, chunk);
         try {
           tf.tidy(() => {
             const out = this.inputs.apply(batch, {training: false});
