@@ -1,5 +1,6 @@
 /**
- * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts.
+ * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts and,
+ * when present, bench/monitor-overhead.ts (monitor-overhead-<backend>.json).
  *
  *   npx ts-node --transpile-only bench/report.ts [FILE.json ...]
  *
@@ -613,9 +614,102 @@ function main() {
   for (const {r} of chosen) {
     out.push(...whereTimeGoes(r), '');
   }
+  const monitorFiles = fs.readdirSync(RESULTS)
+                           .filter(f => /^monitor-overhead-.*\.json$/.test(f))
+                           .map(f => path.join(RESULTS, f));
+  for (const file of monitorFiles) {
+    out.push(...monitorSection(
+        rel(file), JSON.parse(fs.readFileSync(file, 'utf8'))));
+  }
   fs.writeFileSync(OUT, out.join('\n'));
-  process.stdout.write(`wrote ${rel(OUT)} from ` +
-                       `${chosen.map(c => rel(c.file)).join(', ')}\n`);
+  process.stdout.write(
+      `wrote ${rel(OUT)} from ` +
+      `${[...chosen.map(c => c.file), ...monitorFiles].map(rel).join(', ')}` +
+      `\n`);
+}
+
+/** What bench/monitor-overhead.ts writes (the parts used here). */
+interface MonitorOverhead {
+  date: string;
+  commit: string|null;
+  command: string;
+  machine: {backend: string, loadAverage1m: {start: number,
+                                             afterEachRun: number[]}};
+  settings: {model: string, optimizer: string, batchSize: number,
+             images: number, epochs: number, steps: number,
+             probeRows: number};
+  summary: Record<string, {
+    medianWall: number, ratioWall: number, pairedRatioWall: number,
+    ratioCpu: number, medianMonitorSeconds: number|null,
+    medianTrainBeginSeconds: number|null, selfTimedRatio: number|null,
+  }>;
+  runs: Array<Record<string, {wall: number, cost: {
+    trainBeginSeconds: number, records: number, recordSeconds: number,
+    refreshes: number, refreshSeconds: number,
+  }|null}>>;
+}
+
+/** The section on the TimeScaleMonitor's overhead on model.fit. */
+function monitorSection(file: string, m: MonitorOverhead): string[] {
+  const row = (name: string, label: string) => {
+    const s = m.summary[name];
+    const own = s.medianMonitorSeconds === null ? '-' :
+        `${s2(s.medianMonitorSeconds)} ` +
+            `(${s2(s.medianTrainBeginSeconds as number)})`;
+    return `| ${label} | ${s2(s.medianWall)} | ${s3(s.ratioWall)} | ` +
+        `${s3(s.pairedRatioWall)} | ${s3(s.ratioCpu)} | ${own} | ` +
+        `${s.selfTimedRatio === null ? '-' : s3(s.selfTimedRatio)} |`;
+  };
+  const loads = [m.machine.loadAverage1m.start,
+                 ...m.machine.loadAverage1m.afterEachRun].map(s2);
+  const median = (values: number[]) => {
+    const v = values.slice().sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  };
+  const split = (name: string) => {
+    const costs = m.runs.map(r => r[name].cost as NonNullable<
+                                 typeof r[string]['cost']>);
+    const records = median(costs.map(c => c.recordSeconds -
+                                          c.refreshSeconds));
+    return `train begin ${s2(median(costs.map(c => c.trainBeginSeconds)))} ` +
+        `s, ${median(costs.map(c => c.records))} records ` +
+        `${s2(records)} s (${ms(records / median(costs.map(
+            c => c.records)))} ms each), ` +
+        `${median(costs.map(c => c.refreshes))} span refreshes ` +
+        `${s2(median(costs.map(c => c.refreshSeconds)))} s`;
+  };
+  return [
+    `## TimeScaleMonitor overhead (${m.machine.backend})`, '',
+    `Measured by \`bench/monitor-overhead.ts\` (source: \`${file}\`; ` +
+        `${m.date}, commit \`${(m.commit ?? 'unknown').slice(0, 10)}\`; ` +
+        `1-minute load average ${loads.join(', ')}): ${m.settings.model}, ` +
+        `${m.settings.optimizer}, batch ${m.settings.batchSize}, ` +
+        `${int(m.settings.images)} committed Fashion-MNIST images, ` +
+        `${m.settings.epochs} epochs (${m.settings.steps} steps) per fit, ` +
+        `${m.runs.length} runs alternating plain fits and fits with the ` +
+        `monitor at its defaults, without a probe set (\`rates\`) and with ` +
+        `${int(m.settings.probeRows)} probe rows (\`probe\`).`,
+    '',
+    '| fit | median wall s | × plain (wall) | × plain (paired) | ' +
+        '× plain (CPU s) | monitor s (train begin) | monitor s / rest ' +
+        'of fit |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('plain', '`model.fit`'),
+    row('rates', 'with `new TimeScaleMonitor()`'),
+    row('probe', 'with `new TimeScaleMonitor({probe})`'),
+    '',
+    `The monitor's own time, medians over the runs: without a probe set ` +
+        `${split('rates')}; with it ${split('probe')}.`,
+    '',
+    'The monitor times its own work (`toJSON().cost`: its train begin and ' +
+        'its records, span refreshes included); the last column is that ' +
+        'time over the rest of the fit. The ratios of wall times compare ' +
+        'separate fits and carry the noise of a shared machine (see the ' +
+        'load averages), which can exceed the effect measured.',
+    '',
+    'Command:', '', '```sh', m.command, '```', '',
+  ];
 }
 
 main();

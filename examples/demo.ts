@@ -21,6 +21,11 @@
  * load to `<out>/report.json`, with a picture of the first layer's weights
  * computed by fitByPCA in `<out>/first-layer.png`.
  *
+ * With `--monitor` it does something else: ordinary SGD training of the
+ * same MLP with a TimeScaleMonitor, printing the time-scale table after
+ * each epoch and writing the charts to `<out>/time-scales.html` (see
+ * examples/time-scale-demo.ts).
+ *
  * @packageDocumentation
  */
 
@@ -36,6 +41,7 @@ import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
 import {encodeGrayscalePng} from './png';
+import {runMonitorDemo} from './time-scale-demo';
 
 const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 type BackendName = typeof BACKENDS[number];
@@ -63,6 +69,11 @@ Options:
   --lr X          Adam learning rate of fine-tuning and model.fit
                   (default 0.001)
   --out DIR       report folder (default reports/demo-<timestamp>)
+  --monitor       instead: train the MLP with plain SGD (lr 0.05,
+                  batch 64) and a TimeScaleMonitor, print the
+                  time-scale table each epoch and write charts to the
+                  report folder. --epochs defaults to enough for 2,000
+                  steps, --lr to 0.05.
   --help          print this message
 `;
 
@@ -75,6 +86,10 @@ interface DemoOptions {
   seed: number;
   lr: number;
   out: string;
+  /** Train with plain SGD and a TimeScaleMonitor instead. */
+  monitor: boolean;
+  /** Whether --epochs and --lr were given (their defaults differ). */
+  given: {epochs: boolean, lr: boolean};
 }
 
 /** Batch size of model.fit: the same as fitByPCA's `fitBatchSize`. */
@@ -158,11 +173,17 @@ function parseArgs(argv: string[]): DemoOptions|null {
     seed: 0,
     lr: 1e-3,
     out: '',
+    monitor: false,
+    given: {epochs: false, lr: false},
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') {
       return null;
+    }
+    if (flag === '--monitor') {
+      o.monitor = true;
+      continue;
     }
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) {
@@ -186,12 +207,14 @@ function parseArgs(argv: string[]): DemoOptions|null {
         break;
       case '--epochs':
         o.epochs = positiveInteger(flag, value);
+        o.given.epochs = true;
         break;
       case '--seed':
         o.seed = nonNegativeInteger(flag, value);
         break;
       case '--lr':
         o.lr = positiveNumber(flag, value);
+        o.given.lr = true;
         break;
       case '--out':
         o.out = path.resolve(value);
@@ -697,6 +720,18 @@ async function main(): Promise<void> {
       `backend ${tf.getBackend()}; data: ${data.source}; ` +
       `${trainCount} train / ${testCount} test images; MLP ` +
       `${architecture}; seed ${o.seed}\n`);
+  if (o.monitor) {
+    const options = o;
+    process.stdout.write(await runMonitorDemo({
+      ...data,
+      buildModel: () => buildModel(options.units, options.seed),
+      epochs: o.given.epochs ? o.epochs : null,
+      learningRate: o.given.lr ? o.lr : null,
+      out: o.out,
+      testAccuracy: model => testAccuracy(model, data),
+    }));
+    return;
+  }
 
   process.stderr.write('\n1. fitByPCA(model, x, y)\n');
   const pca = await byPca(data, o, 0);

@@ -22,3 +22,10 @@ export {Allocation, ClassPcaOptions, PcaProgress} from './pca/options';
 export {ClassStatistics, ClassStatisticsJSON} from './stats/class-statistics';
 export {PcaDataset} from './stats/dataset';
 export {LabelsInput} from './stats/labels';
+export {ProbeSet, TimeScaleMonitorArgs} from './monitor/args';
+export {FreezePhase, FreezeReport} from './monitor/freeze';
+export {MonitorCost, TimeScaleMonitorJSON} from './monitor/monitor-json';
+export {LayerRecord, logKey, Measurement, MonitoredLayer, MonitorRecord}
+    from './monitor/records';
+export {TimeScaleMonitor} from './monitor/time-scale-monitor';
+export {LayerTimeScale} from './monitor/time-scales';
