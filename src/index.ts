@@ -11,7 +11,7 @@ export {PcaBiasInitializer, PcaInitializer, PcaInitializerArgs,
         PcaInitializerConfig} from './layers/pca-initializer';
 export {FitByPcaCallback, FitByPcaCallbackArgs} from './fit/callback';
 export {fitByPCA} from './fit/fit-by-pca';
-export {FitByPcaOptions} from './fit/options';
+export {FitByPcaOptions, TopLayer} from './fit/options';
 export {Evaluation, FitByPcaReport, LayerReport} from './fit/report';
 export {KernelAndBias, kernelFromPca, KernelOptions} from './layers/kernel';
 export {symmetricEigen, SymmetricEigen} from './linalg/symmetric-eigen';

@@ -5,10 +5,10 @@ import {Allocation} from '../pca/options';
 import {TopEigenOptions} from '../linalg/top-eigen';
 import {LayerReport} from './report';
 
-/** Options of {@link fitByPCA}. */
 /** How fitByPCA finds the output layer; see FitByPcaOptions.topLayer. */
 export type TopLayer = 'auto'|'ridge'|'softmax'|'train';
 
+/** Options of {@link fitByPCA}. */
 export interface FitByPcaOptions {
   /**
    * Use at most this many rows of each class, chosen with `seed` (for a
