@@ -3,9 +3,13 @@
  * eigensolver. Sizes are a few hundred at most; clarity beats blocking.
  */
 
-/** The product a·b of an r×n and an n×c matrix. */
+/**
+ * The product a·b of an r×n and an n×c matrix. Typed Float64Array
+ * arguments keep this hot loop monomorphic (the eigensolver calls it a few
+ * times per iteration).
+ */
 export function multiply(
-    a: ArrayLike<number>, b: ArrayLike<number>, r: number, n: number,
+    a: Float64Array, b: Float64Array, r: number, n: number,
     c: number): Float64Array {
   const out = new Float64Array(r * c);
   for (let i = 0; i < r; i++) {
@@ -23,7 +27,7 @@ export function multiply(
 }
 
 /** The transpose of an r×c matrix. */
-export function transpose(a: ArrayLike<number>, r: number, c: number):
+export function transpose(a: Float64Array, r: number, c: number):
     Float64Array {
   const out = new Float64Array(r * c);
   for (let i = 0; i < r; i++) {
@@ -36,7 +40,7 @@ export function transpose(a: ArrayLike<number>, r: number, c: number):
 
 /** The congruence t·g·tᵀ of an r×n matrix t and a symmetric n×n g. */
 export function congruence(
-    t: ArrayLike<number>, g: ArrayLike<number>, r: number, n: number):
+    t: Float64Array, g: Float64Array, r: number, n: number):
     Float64Array {
   return multiply(multiply(t, g, r, n, n), transpose(t, r, n), r, n, r);
 }
