@@ -124,7 +124,6 @@ describe('TimeScaleMonitor: breaking', () => {
                    loss: 'sparseCategoricalCrossentropy'});
     const {x, y} = clusters(96, 8, 3, 6);
     await model.fit(x, y, {epochs: 1, batchSize: 32, verbose: 0});
-    const before = tf.memory().numTensors;
     const monitor = new TimeScaleMonitor({every: 1, probe: {x, y}});
     await model.fit(x, y, {epochs: 0, callbacks: [monitor], verbose: 0});
     expect(monitor.history).toEqual([]);
@@ -144,10 +143,8 @@ describe('TimeScaleMonitor: breaking', () => {
                            callbacks: [monitor, stopper]});
     expect(monitor.history[monitor.history.length - 1].step).toBe(2);
     expect(monitor.summary()).toMatch(/after 2 steps/);
-    tf.disposeVariables;
     tf.dispose([x, y]);
     model.dispose();
-    void before;
   });
 
   it('probe with wrong label count, NaN rows, 1-D labels of wrong length',
@@ -172,6 +169,11 @@ describe('TimeScaleMonitor: breaking', () => {
 
   it('conv model, nested model and a shared layer, with a probe',
      async () => {
+       if (tf.getBackend() === 'wasm') {
+         // tfjs-backend-wasm has no Conv2DBackpropFilter kernel: a tfjs
+         // limit, not the monitor's. Runs on cpu only.
+         return;
+       }
        const inner = tfl.sequential({layers: [
          tfl.layers.dense({inputShape: [6], units: 6, activation: 'relu'}),
        ]});
