@@ -100,6 +100,28 @@ describe('round 2', () => {
     model.dispose();
   });
 
+  it('no record at all during a fit: summary, toJSON, chartsHtml',
+     async () => {
+       const model = tfl.sequential({layers: [
+         tfl.layers.dense({inputShape: [d], units: 6, activation: 'relu'}),
+         tfl.layers.dense({units: 3, activation: 'softmax'}),
+       ]});
+       model.compile({optimizer: tf.train.sgd(0.1),
+                      loss: 'sparseCategoricalCrossentropy'});
+       const {x, y} = clusters(60, 3, 4);
+       const monitor = new TimeScaleMonitor(
+           {every: 1000000, earlyRecords: false, freeze: true});
+       const h = await model.fit(x, y, {epochs: 2, batchSize: 20, verbose: 0,
+                                        callbacks: [monitor]});
+       expect(monitor.history).toEqual([]);
+       expect(monitor.summary()).toMatch(/after 0 steps/);
+       expect(monitor.chartsHtml()).toMatch(/<svg|<html/i);
+       expect(monitor.timeScales().length).toBe(2);
+       expect(h.history.loss.length).toBe(2);
+       tf.dispose([x, y]);
+       model.dispose();
+     });
+
   it('bad monitor arguments throw typed errors naming them', () => {
     const x = tf.ones([4, 3]);
     const disposed = tf.ones([4, 3]);
