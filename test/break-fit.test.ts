@@ -55,31 +55,16 @@ describe('fitByPCA: breaking the new options', () => {
        model.dispose();
      });
 
-  it('the categoricalCrossentropy failure puts weights back, no leaks',
+  it('fine-tuning with categoricalCrossentropy from class indices leaks ' +
+         'nothing',
      async () => {
        const {x, y} = clusters(60, 3, 8);
        const model = mlp(3);
        model.compile({optimizer: tf.train.sgd(0.01),
                       loss: 'categoricalCrossentropy'});
-       const w0 = weightsOf(model);
        const before = tf.memory().numTensors;
-       let thrown: unknown = null;
-       try {
-         await fitByPCA(model, x, y, {fineTuneEpochs: 1});
-       } catch (e) {
-         thrown = e;
-       }
-       const leaked = tf.memory().numTensors - before;
-       // Control: tfjs's own model.fit with the same targets.
-       const before2 = tf.memory().numTensors;
-       await expect(model.fit(x, y, {epochs: 1})).rejects.toThrow();
-       const tfjsLeak = tf.memory().numTensors - before2;
-       console.log({leaked, tfjsLeak});
-       expect(leaked).toBe(tfjsLeak);
-       if (thrown !== null) {
-         const w1 = weightsOf(model);
-         w0.forEach((w, i) => expect(Array.from(w1[i])).toEqual(Array.from(w)));
-       }
+       await fitByPCA(model, x, y, {fineTuneEpochs: 1});
+       expect(tf.memory().numTensors).toBe(before);
        tf.dispose([x, y]);
        model.dispose();
      });

@@ -1,12 +1,14 @@
 /**
- * The softmax readout of topLayer 'softmax' fits a bias; an output layer
- * with useBias: false cannot hold it.
+ * The readouts fit a bias; an output layer with useBias: false cannot hold
+ * it, so fitByPCA refuses it up front (found by a breaking pass: dropping
+ * the bias took a 70/20/10 problem from 82.7% to 54.3%).
  */
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 
 import '../src/register';
 
+import {NotImplementedError} from '../src/errors';
 import {fitByPCA} from '../src/fit/fit-by-pca';
 import {SeededRandom} from '../src/linalg/random';
 
@@ -39,28 +41,25 @@ function accuracy(model: tfl.LayersModel, x: tf.Tensor, labels: number[]) {
 
 describe('fitByPCA: output layer without a bias', () => {
   for (const topLayer of ['softmax', 'ridge'] as const) {
-    it(`topLayer ${topLayer}: the fitted model is as good as with a bias`,
+    it(`topLayer ${topLayer}: refused before any weight changes`,
        async () => {
          const {x, y, labels} = clusters(300, 3, 11);
-         const accs: number[] = [];
-         const losses: number[] = [];
-         for (const useBias of [true, false]) {
-           const model = tfl.sequential({layers: [
-             tfl.layers.dense({inputShape: [d], units: 12,
-                               activation: 'relu'}),
-             tfl.layers.dense({units: 3, activation: 'softmax', useBias}),
-           ]});
-           const report = await fitByPCA(model, x, y, {topLayer});
-           const acc = accuracy(model, x, labels);
-           // The report's own training accuracy is of the model as set.
-           expect(report.train.accuracy).toBeCloseTo(acc, 1);
-           accs.push(acc);
-           losses.push(report.train.loss);
-           model.dispose();
-         }
-         console.log(topLayer, accs, losses);
-         expect(accs[1]).toBeGreaterThan(accs[0] - 0.05);
-         expect(losses[1]).toBeLessThan(losses[0] * 1.2);
+         void labels;
+         const model = tfl.sequential({layers: [
+           tfl.layers.dense({inputShape: [d], units: 12, activation: 'relu'}),
+           tfl.layers.dense({units: 3, activation: 'softmax', useBias: false}),
+         ]});
+         const before = model.getWeights().map(w => w.dataSync().slice());
+         const tensors = tf.memory().numTensors;
+         await expect(fitByPCA(model, x, y, {topLayer}))
+             .rejects.toThrow(/has no bias \(useBias: false\)/);
+         await expect(fitByPCA(model, x, y, {topLayer}))
+             .rejects.toBeInstanceOf(NotImplementedError);
+         expect(tf.memory().numTensors).toBe(tensors);
+         model.getWeights().forEach(
+             (w, i) => expect(w.dataSync()).toEqual(before[i]));
+         void accuracy;
+         model.dispose();
          tf.dispose([x, y]);
        });
   }

@@ -40,7 +40,7 @@ const HOLD_OUT_EVERY = 10;
  * gets 83.0%.
  */
 const SOFTMAX_L2 = 0;
-const SOFTMAX_PATIENCE = 5;
+const SOFTMAX_PATIENCE = 10;
 
 /** Training metrics are taken on at most this many rows. */
 const EVALUATION_ROWS = 10000;
@@ -122,7 +122,7 @@ export async function fitByPCA(
       await o.onLayerEnd?.(report);
     }
     if (o.fineTuneEpochs > 0) {
-      await fineTune(model, x, y, o);
+      await fineTune(model, x, y, classOf, numClasses, o);
     }
     const train = evaluate(model, data, classOf, numClasses);
     const validation = o.validationData === undefined ?
@@ -481,26 +481,30 @@ function freshCopy(optimizer: tf.Optimizer): tf.Optimizer {
 /** Targets in the form the loss expects: class indices or one-hot. */
 function lossTargets(loss: string, labels: number[], numClasses: number):
     tf.Tensor {
-  const indices = tf.tensor1d(labels, 'int32');
-  if (/sparse/i.test(loss)) {
-    return tf.cast(indices, 'float32');
-  }
-  const oneHot = tf.cast(tf.oneHot(indices, numClasses), 'float32');
-  indices.dispose();
-  return oneHot;
+  return tf.tidy(() => {
+    const indices = tf.tensor1d(labels, 'int32');
+    return /sparse/i.test(loss) ?
+        tf.cast(indices, 'float32') :
+        tf.cast(tf.oneHot(indices, numClasses), 'float32');
+  });
 }
 
 async function fineTune(
     model: LayersModel, x: tf.Tensor|PcaDataset, y: LabelsInput|undefined,
-    o: ResolvedFitOptions) {
+    classOf: Int32Array|null, numClasses: number, o: ResolvedFitOptions) {
   if (!(x instanceof tf.Tensor)) {
     await (model as unknown as {
       fitDataset(ds: unknown, args: object): Promise<unknown>,
     }).fitDataset(x, {epochs: o.fineTuneEpochs, verbose: o.verbose});
     return;
   }
-  // Class indices go in as float32, which tfjs's sparse losses require.
-  const ys = y instanceof tf.Tensor ?
+  // Targets in the form the compiled loss takes (class indices as float32
+  // for the sparse losses, one-hot rows otherwise); a custom loss gets `y`
+  // as given, in float32.
+  const loss = (model as unknown as {loss: unknown}).loss;
+  const ys = typeof loss === 'string' && classOf !== null ?
+      lossTargets(loss, Array.from(classOf), numClasses) :
+      y instanceof tf.Tensor ?
       (y.dtype === 'float32' ? y : tf.cast(y, 'float32')) :
       tf.tensor1d(Array.from(y as ArrayLike<number>), 'float32');
   const schedule = fineTuneSchedule(model, x.shape[0], o);

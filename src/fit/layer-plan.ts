@@ -72,6 +72,12 @@ export function planLayers(model: LayersModel, numClasses: number):
         'the output that fitByPCA solves for.');
   }
   output.role = 'output';
+  if (output.layer.getConfig().useBias === false) {
+    throw new NotImplementedError(
+        `fitByPCA: the output layer '${output.layer.name}' has no bias ` +
+        `(useBias: false); its readout is solved with a bias, which ` +
+        `cannot be dropped without losing accuracy. Give it useBias: true.`);
+  }
   const units = (output.layer.getConfig().units as number);
   if (units !== numClasses) {
     throw new ValueError(

@@ -29,12 +29,14 @@ export interface LayerRecord {
   name: string;
   /**
    * The relative update rate per step since the previous record s:
-   * ‖W_t − W_s‖ / (‖W_t‖ · (t − s)). Null when ‖W_t‖ = 0.
+   * ‖W_t − W_s‖ / (‖W_t‖ · (t − s)). Null when ‖W_t‖ = 0, or when the
+   * weights are no longer finite (training diverged); so are the other
+   * measurements then.
    */
   rate: number|null;
   /**
    * The displacement since training began: ‖W_t − W_0‖ / ‖W_0‖. Null when
-   * ‖W_0‖ = 0.
+   * ‖W_0‖ = 0 or not finite.
    */
   displacement: number|null;
   /**

@@ -343,14 +343,14 @@ export class TimeScaleMonitor extends Callback {
     const j = run.spanIndex[i];
     return {
       name: run.layers[i].name,
-      rate: n.current > 0 ?
+      rate: finiteOrNull(n.current > 0 ?
           Math.sqrt(n.step) / (Math.sqrt(n.current) * interval) :
-          null,
-      displacement: n.initial > 0 ?
-          Math.sqrt(n.displacement / n.initial) : null,
-      alignment: n.inSpan !== null && n.displacement > 0 ?
+          null),
+      displacement: finiteOrNull(n.initial > 0 ?
+          Math.sqrt(n.displacement / n.initial) : null),
+      alignment: finiteOrNull(n.inSpan !== null && n.displacement > 0 ?
           Math.min(1, n.inSpan / n.displacement) :
-          null,
+          null),
       spanDim: j < 0 ? null : (run.spans as ClassSpans).dim(j),
       frozen: this.freezer?.isFrozen(i) ?? false,
     };
@@ -447,7 +447,34 @@ export class TimeScaleMonitor extends Callback {
    * watching.
    */
   private watchTrainingEnd(): () => void {
-    const target = this.model as unknown as {isTraining: boolean};
+    return watchTrainingEnd(this.model, () => this.finish());
+  }
+}
+
+/**
+ * NaN and ±Inf (weights that diverged) as null, so that the history stays
+ * plain JSON.
+ */
+function finiteOrNull(v: number|null): number|null {
+  return v !== null && Number.isFinite(v) ? v : null;
+}
+
+/** Per model, the callbacks waiting for its `isTraining` to clear. */
+const trainingEndListeners = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Calls `listener` when `model.isTraining` is next set to false, until the
+ * returned function is called. One accessor per model serves every
+ * listener, so several monitors on one fit are all told; the plain
+ * property comes back when the last one stops listening.
+ */
+function watchTrainingEnd(model: object, listener: () => void): () => void {
+  const target = model as {isTraining: boolean};
+  let listeners = trainingEndListeners.get(target);
+  if (listeners === undefined) {
+    const waiting = new Set<() => void>();
+    listeners = waiting;
+    trainingEndListeners.set(target, waiting);
     let value = target.isTraining;
     Object.defineProperty(target, 'isTraining', {
       configurable: true,
@@ -456,17 +483,26 @@ export class TimeScaleMonitor extends Callback {
       set: (training: boolean) => {
         value = training;
         if (!training) {
-          this.finish();
+          [...waiting].forEach(call => call());
         }
       },
     });
-    return () => Object.defineProperty(target, 'isTraining', {
-             configurable: true,
-             enumerable: true,
-             writable: true,
-             value,
-           });
   }
+  const set = listeners;
+  set.add(listener);
+  return () => {
+    if (!set.delete(listener) || set.size > 0) {
+      return;
+    }
+    trainingEndListeners.delete(target);
+    const value = target.isTraining;
+    Object.defineProperty(target, 'isTraining', {
+      configurable: true,
+      enumerable: true,
+      writable: true,
+      value,
+    });
+  };
 }
 
 /** Dense layers called once, with rank-2 input, get an alignment. */

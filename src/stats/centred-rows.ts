@@ -17,7 +17,15 @@ export interface CentredRows {
   shift: Float32Array;
   /** Whether every value read was finite; if not, the rest is partial. */
   finite: boolean;
+  /**
+   * Whether the centred values are too large for float32 statistics: n of
+   * their squares, summed in the Gram product, would leave its range.
+   */
+  overflow: boolean;
 }
+
+/** The largest finite float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Reads rows `rows` of a d-column matrix through `read` and centres them
@@ -36,19 +44,26 @@ export function centredRows(
   copyRows(read, rows, d, out);
   const s = shift ?? columnMeans(out, n, d);
   const sum = new Float64Array(d);
+  let largest = 0;
   for (let i = 0; i < n; i++) {
     const base = i * d;
     for (let j = 0; j < d; j++) {
       const v = out[base + j] - s[j];
       out[base + j] = v;
       sum[j] += v;
+      largest = Math.max(largest, v < 0 ? -v : v);
     }
   }
   // A NaN or ±Inf anywhere makes its column's float64 sum non-finite (the
   // sum of float32 values cannot overflow float64), so this is the check.
+  // A difference of two finite float32 values can still leave the float32
+  // range (3e38 − (−3e38)), and so can the sums of their squares.
   const finite = sum.every(Number.isFinite);
-  const rowsT = finite ? transpose(out, n, d) : new Float32Array(0);
-  return {rows: out, rowsT, sum, shift: s, finite};
+  // The Gram sums n squares of these values: they must fit float32 too.
+  const overflow = finite && largest * largest * n > FLOAT32_MAX;
+  const rowsT = finite && !overflow ?
+      transpose(out, n, d) : new Float32Array(0);
+  return {rows: out, rowsT, sum, shift: s, finite, overflow};
 }
 
 /** The mean of each column of an n×d row-major matrix, in float32. */

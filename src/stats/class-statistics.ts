@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {describe, ValueError} from '../errors';
-import {centredRows} from './centred-rows';
+import {centredRows, FLOAT32_MAX} from './centred-rows';
 import {gatherRows, hostRowReader} from './gather-rows';
 import {assembleBlocks, blockBounds, gramBlocksFromHost, gramBlocksFromTensor, splitBlocks, SymmetricBlocks} from './symmetric-blocks';
 import {LabelsInput, MAX_CLASSES, readLabels} from './labels';
@@ -373,14 +373,21 @@ export class ClassStatistics {
       }
       return;
     }
-    this.grow(c + 1);
     const d = this.dim;
     const n = rows.length;
-    const centred = centredRows(read, rows, d, this.shifts[c]);
+    const centred = centredRows(read, rows, d, this.shifts[c] ?? null);
     if (!centred.finite) {
       throw new ValueError(
           `\`${argName}\` contains NaN or Inf; every value must be finite.`);
     }
+    if (centred.overflow) {
+      throw new ValueError(
+          `\`${argName}\` holds values too large for float32 statistics: ` +
+          `centred about the class's first rows, the sum of their squares ` +
+          `would exceed ${FLOAT32_MAX.toExponential(3)}; scale the data ` +
+          `down.`);
+    }
+    this.grow(c + 1);
     const sum = tf.tensor1d(Float32Array.from(centred.sum));
     const moment = gramBlocksFromHost(
         centred.rowsT, centred.rows, n, this.bounds);
