@@ -1,14 +1,18 @@
 /**
- * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts.
+ * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts and
+ * bench/fit-mlp.ts, and the plots next to it.
  *
- *   npx ts-node --transpile-only bench/report.ts [FILE.json ...]
+ *   npx ts-node --transpile-only bench/report.ts [--out FILE.md]
+ *       [FILE.json ...]
  *
- * Without arguments it takes, for each backend, the newest full (not
- * `--quick`) result in bench/results/. Every figure in the document comes
- * from those files; nothing is typed by hand.
+ * Without files it takes, for each benchmark and backend, the newest full
+ * (not `--quick`) result in bench/results/. Every figure in the document
+ * comes from those files; nothing is typed by hand.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
+import {fitSections, FitResult} from './report-fit';
 
 interface Stat {
   median: number;
@@ -31,11 +35,16 @@ interface Breakdown {
   reps: number;
   chunkRows: number;
   chunksPerPass: number;
+  blocks: number;
   chunk: Record<string, number>;
+  chunkStepSum: number;
+  context: {upload: number, gramFullMatMul: number, firstChunkMean: number};
   perPass: Record<string, number>;
-  updateClass: number;
+  updateRows: number;
   fromStatistics: Lap;
-  gramMatMulGflops: number;
+  gramBlocksGflops: number;
+  gramFullGflops: number;
+  gramBlockFlopShare: number;
   eigenBasisRows: number;
   eigenIteration: {
     perIteration?: number, qTimesA: number, basisGram: number,
@@ -45,6 +54,8 @@ interface Breakdown {
   passes?: Passes;
 }
 interface Result {
+  benchmark: 'class-pca';
+  formatVersion: number;
   date: string;
   command: string;
   backend: string;
@@ -81,17 +92,29 @@ interface Result {
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
-const OUT = path.join(ROOT, 'docs', 'BENCHMARKS.md');
 
-function pick(files: string[]): Array<{file: string, r: Result}> {
-  const all = files.map(file => ({
-    file,
-    r: JSON.parse(fs.readFileSync(file, 'utf8')) as Result,
-  }));
-  if (process.argv.length > 2) {
+/** The command line: `--out FILE` and result files. */
+function parseArgs(argv: string[]) {
+  let out = path.join(ROOT, 'docs', 'BENCHMARKS.md');
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') {
+      out = path.resolve(argv[++i]);
+    } else {
+      files.push(path.resolve(argv[i]));
+    }
+  }
+  return {out, files};
+}
+
+/** For each backend, the newest full result (all of `given` if any). */
+function pick<R extends {backend: string, quick: boolean, date: string}>(
+    all: Array<{file: string, r: R}>, given: boolean):
+    Array<{file: string, r: R}> {
+  if (given) {
     return all;
   }
-  const newest = new Map<string, {file: string, r: Result}>();
+  const newest = new Map<string, {file: string, r: R}>();
   for (const e of all.filter(e => !e.r.quick)) {
     const seen = newest.get(e.r.backend);
     if (seen === undefined || seen.r.date < e.r.date) {
@@ -125,7 +148,9 @@ function resultTable(r: Result): string[] {
     row(`floor: \`matMul(xt, x)\`${r.raw.floorMode === 'full' ? '' :
                                    ` (${r.raw.floorMode})`}`,
         s.floor, 1, 1),
-    row('statistics (`ClassStatistics.updateClass`)', s.statistics,
+    row(currentPath(r) ? 'statistics (`ClassStatistics.updateRows`)' :
+                         'statistics (old path: `gatherRows` + `updateClass`)',
+        s.statistics,
         s.statistics.ratioToFloor, s.statistics.ratioToFloorCpu),
     row('second moments (10 × `secondMoment`)', s.matrices),
     row(`eigensolver (\`topEigen\`, ${s.eigen.iterations} iterations)`,
@@ -167,12 +192,6 @@ interface Part {
   seconds: number;
 }
 
-/**
- * classPca's least wall time minus the floor's, split into parts that add
- * up to it exactly: each part is the difference of two measured times.
- * Least times (over the runs, or the rounds of the passes) are used
- * throughout, as the least disturbed by other processes.
- */
 /** The parts of classPca after the statistics, shared by both splits. */
 function afterStatistics(r: Result): Part[] {
   const s = r.summary;
@@ -191,38 +210,56 @@ function afterStatistics(r: Result): Part[] {
   ];
 }
 
+/**
+ * classPca's least wall time minus the floor's, split into parts that add
+ * up to it exactly: each part is the difference of two measured times.
+ * Least times (over the runs, or the rounds of the passes) are used
+ * throughout, as the least disturbed by other processes.
+ */
 function excessParts(r: Result): Part[] {
   const s = r.summary;
-  const p = (r.breakdown as Breakdown).passes as Passes;
+  const b = r.breakdown as Breakdown;
+  const p = b.passes as Passes;
+  const gram = least(p.gramOnly);
+  const products = least(p.blockProducts);
   return [
-    {name: 'chunking', what: `the Gram products in ` +
-         `${int(r.options.batchSize)}-row class chunks instead of one ` +
-         `product` + (least(p.gramOnly) < s.floor.wall.min ?
-                          ' (negative: the chunks are faster)' : ''),
-     seconds: least(p.gramOnly) - s.floor.wall.min},
-    {name: 'accumulateOps', what: 'the other ops of the accumulation: ' +
-         'shift, centring `sub`, `transpose`, column-sum matMul',
-     seconds: least(p.uncheckedOps) - least(p.gramOnly)},
-    {name: 'checks', what: '`updateClass`\'s checks: `checkRows`, the ' +
-         'class label, `checkFinite` (a kernel and a read-back per chunk), ' +
-         'and the sum accumulator',
-     seconds: least(p.updateClass) - least(p.uncheckedOps)},
-    {name: 'gather', what: '`gatherRows`: host copy of each chunk\'s rows ' +
-         'into a new tensor',
-     seconds: least(p.gather)},
-    {name: 'interaction', what: 'gathering and updating in one loop rather ' +
-         'than in separate passes (allocation, garbage collection, caches)',
-     seconds: s.statistics.wall.min - least(p.gather) -
-         least(p.updateClass)},
+    {name: 'chunking', what: `one full Gram product per ` +
+         `${int(r.options.batchSize)}-row class chunk instead of one ` +
+         `product for all rows` + (gram < s.floor.wall.min ?
+                                       ' (negative: the chunks are faster)' :
+                                       ''),
+     seconds: gram - s.floor.wall.min},
+    {name: 'blocks', what: `the ${b.blocks}-block symmetric Gram ` +
+         `(${s1(b.gramBlockFlopShare * 100)}% of the flops, operands ` +
+         `uploaded from the host) instead of the full product per chunk` +
+         (products < gram ? ' (negative: the blocks are faster)' : ''),
+     seconds: products - gram},
+    {name: 'accumulation', what: `the accumulation \`add\`s of the ` +
+         `${b.blocks * (b.blocks + 1) / 2} blocks per chunk`,
+     seconds: least(p.blocksAccumulated) - products},
+    {name: 'centring', what: 'host centring, finite check and transpose ' +
+         'of each chunk (`centredRows`: row copy, shift, column sums, ' +
+         'tiled transpose)',
+     seconds: least(p.centring)},
+    {name: 'rest', what: 'the rest of `updateRows`: argument and row ' +
+         'checks, the sum upload and add, keeping and disposing, and ' +
+         'running centring and products in one loop (allocation, caches)',
+     seconds: least(p.updateRows) - least(p.centring) -
+         least(p.blocksAccumulated)},
+    {name: 'loop', what: 'the statistics step beyond the bare ' +
+         '`updateRows` pass: labels, grouping by class, the first read-' +
+         'back, and the run-to-run difference between the two measurements',
+     seconds: s.statistics.wall.min - least(p.updateRows)},
     ...afterStatistics(r),
   ];
 }
 
 interface Passes {
   chunks: number;
-  gather: Lap[];
-  updateClass: Lap[];
-  uncheckedOps: Lap[];
+  updateRows: Lap[];
+  centring: Lap[];
+  blocksAccumulated: Lap[];
+  blockProducts: Lap[];
   gramOnly: Lap[];
 }
 
@@ -236,33 +273,32 @@ const NEXT_STEP: Record<string, string> = {
       'broken down below): fewer iterations (a better start, a larger ' +
       'block), less per-iteration work besides the Q·A product, or one ' +
       'product for all classes per iteration.',
-  accumulateOps: 'The ops around the Gram product are the first place to ' +
-      'look, the transpose above all: the host copy in `gatherRows` could ' +
-      'write the rows in both layouts (and centred) in the same pass, so ' +
-      'that no transpose kernel runs.',
-  gather: 'The host row copy is the first place to look: copying the rows ' +
-      'of each class once into class order (or reading them in place when ' +
-      'they are contiguous) would save most of it.',
-  checks: 'The per-chunk checks are the first place to look: one finite ' +
-      'check on the whole input, or one folded into the host copy, would ' +
-      'replace a kernel and a read-back per chunk.',
-  interaction: 'Allocation is the first place to look: each chunk makes ' +
-      'fresh rows-sized tensors (the copy, the centred rows, their ' +
-      'transpose); reusing buffers would take the pressure off.',
+  centring: 'The host centring and transpose are the first place to look: ' +
+      'the tiled transpose of each chunk is plain JavaScript; writing the ' +
+      'transposed copy straight from the source rows (one pass instead of ' +
+      'two), or doing it in the wasm module, would save most of it.',
+  accumulation: 'The accumulation is the first place to look: one `add` ' +
+      'per block and chunk makes many small kernels; summing larger ' +
+      'chunks per class before adding, or accumulating into one buffer, ' +
+      'would cut their number.',
+  blocks: 'The blocked Gram is the first place to look: the operand ' +
+      'uploads and the many smaller products cost more than the flops they ' +
+      'save.',
+  rest: 'The per-chunk bookkeeping of `updateRows` is the first place to ' +
+      'look (allocation of the centred copies and their uploads).',
+  loop: 'The statistics loop around `updateRows` is the first place to ' +
+      'look.',
   other: 'The work around the solve in `classPca` is the first place to ' +
       'look.',
   moments: 'Forming the second moments is the first place to look.',
 };
 
 const STEP_LABEL: Record<string, string> = {
-  gatherRows: '`gatherRows`',
-  checkFinite: '`checkFinite`',
-  sub: 'centring `sub`',
-  transpose: '`transpose`',
-  gramMatMul: 'Gram matMul',
-  sumMatMul: 'column-sum matMul',
-  accumulateAdd: 'accumulator `add`',
-  firstChunkMean: 'shift `mean` (first chunk of a class)',
+  hostCopy: 'host row copy (`copyRows`)',
+  hostCentreTranspose: 'host centring, finite check, transpose',
+  gramBlocks: 'symmetric block Gram (uploads and products)',
+  accumulateAdd: 'accumulator `add`s (blocks and sum)',
+  firstChunkMean: 'shift mean (first chunk of a class)',
   labelsAndGrouping: 'labels and grouping',
 };
 
@@ -312,58 +348,75 @@ const MIN_ROUNDS = 3;
 function coarseParts(r: Result): Part[] {
   const s = r.summary;
   return [
-    {name: 'statistics', what: 'statistics beyond the floor (gathers, ' +
-         'checks, centring, transpose, sums, chunking; see the per-step ' +
-         'table)',
+    {name: 'statistics', what: 'statistics beyond the floor (host ' +
+         'centring and transpose, block products, accumulation, chunking; ' +
+         'see the per-step table)',
      seconds: s.statistics.wall.min - s.floor.wall.min},
     ...afterStatistics(r),
   ];
 }
 
-/** Per-step costs other than the Gram product, as parts. */
+/** Per-step costs other than the Gram products, as parts. */
 function stepParts(b: Breakdown): Part[] {
   return Object.entries(b.perPass)
-      .filter(([name]) => name !== 'gramMatMul')
+      .filter(([name]) => name !== 'gramBlocks')
       .map(([name, seconds]) => ({
-             name: name === 'transpose' || name === 'sub' ||
-                     name === 'sumMatMul' ? 'accumulateOps' :
-                 name === 'gatherRows' ? 'gather' :
-                 name === 'checkFinite' ? 'checks' : name,
+             name: name === 'hostCopy' || name === 'hostCentreTranspose' ?
+                 'centring' :
+                 name === 'accumulateAdd' ? 'accumulation' : name,
              what: `${STEP_LABEL[name] ?? name} (per-step estimate)`,
              seconds,
            }));
 }
 
+/** Whether `r` measured the statistics path of updateRows (8c03d3e). */
+function currentPath(r: Result): boolean {
+  return (r.formatVersion ?? 1) >= 2;
+}
+
 function whereTimeGoes(r: Result): string[] {
   const b = r.breakdown;
   const s = r.summary;
+  if (!currentPath(r)) {
+    return [`### ${r.backend}`, '',
+            `The ${r.backend} run (commit ` +
+                `\`${r.git.commit?.slice(0, 10)}\`) predates the present ` +
+                `statistics path (host centring and symmetric blocks, ` +
+                `commit 8c03d3e): its breakdown measured steps that no ` +
+                `longer exist (gather, \`checkFinite\` kernel, \`sub\`, ` +
+                `\`transpose\`, column-sum matMul) and is not shown. Rerun ` +
+                `\`bench/class-pca.ts --backend ${r.backend} --breakdown\`.`];
+  }
   if (b === null || b.passes === undefined) {
     return [`No breakdown in the ${r.backend} run (run with ` +
             `\`--breakdown\`).`];
   }
   const pass = b.passes;
-  const fine = pass.gather.length >= MIN_ROUNDS;
+  const fine = pass.updateRows.length >= MIN_ROUNDS;
   const parts = fine ? excessParts(r) : coarseParts(r);
   const total = s.classPca.wall.min - s.floor.wall.min;
   // Candidates for the largest cost beyond the matMul: the parts that name
   // one cause, and, in the coarse view, the per-step estimates.
-  const ranked = [...parts.filter(p => p.name !== 'chunking' &&
-                                       p.name !== 'statistics'),
+  const ranked = [...parts.filter(p => !['chunking', 'statistics', 'loop',
+                                        'blocks'].includes(p.name)),
                   ...(fine ? [] : stepParts(b))]
                      .sort((x, y) => y.seconds - x.seconds);
   const top = ranked[0];
   const chunked = Math.min(...b.floorChunkedSeconds.map(l => l.wall));
-  const passes = `the gathers alone ${s3(least(pass.gather))} s; ` +
-      `\`updateClass\` on chunks gathered beforehand ` +
-      `${s3(least(pass.updateClass))} s; its ops without the checks ` +
-      `${s3(least(pass.uncheckedOps))} s; the Gram products and their sum ` +
-      `alone, on chunks transposed beforehand, ${s3(least(pass.gramOnly))} s`;
+  const passes = `\`updateRows\` on every chunk ` +
+      `${s3(least(pass.updateRows))} s; the host centring and transpose ` +
+      `alone ${s3(least(pass.centring))} s; on chunks centred beforehand, ` +
+      `the ${b.blocks}-block Gram products and their accumulation ` +
+      `${s3(least(pass.blocksAccumulated))} s, the block products alone ` +
+      `${s3(least(pass.blockProducts))} s; one full Gram product per chunk ` +
+      `and its sum, on chunks transposed beforehand, ` +
+      `${s3(least(pass.gramOnly))} s`;
   const intro = fine ?
       [`In its fastest run classPca took ${s3(s.classPca.wall.min)} s, the ` +
            `floor ${s3(s.floor.wall.min)} s in its fastest: ${s3(total)} s ` +
            `more. To split that, the statistics loop was also run whole ` +
            `with parts of its work taken away (${pass.chunks} chunks, ` +
-           `${pass.gather.length} interleaved rounds, least time): ` +
+           `${pass.updateRows.length} interleaved rounds, least time): ` +
            `${passes}. With the fastest runs of the statistics, second ` +
            `moments, eigensolver and classPca, the differences add up to ` +
            `the ${s3(total)} s:`] :
@@ -379,8 +432,8 @@ function whereTimeGoes(r: Result): string[] {
           `so parts smaller than that are not resolved; the per-step table ` +
           `below is the finer view.` :
       `The statistics were also run whole with parts of their work taken ` +
-          `away, but in ${pass.gather.length} round` +
-          `${pass.gather.length === 1 ? '' : 's'} only (${passes}); ` +
+          `away, but in ${pass.updateRows.length} round` +
+          `${pass.updateRows.length === 1 ? '' : 's'} only (${passes}); ` +
           `fewer than ${MIN_ROUNDS} rounds do not separate these parts from ` +
           `the noise, so the statistics are split by the per-step table ` +
           `below instead.`;
@@ -411,10 +464,11 @@ function whereTimeGoes(r: Result): string[] {
                  `${s2(s.classPca.wall.min / chunked)}×.` :
              '.'),
     '',
-    `Per step of one ${int(b.chunkRows)}-row chunk (least of ${b.reps} ` +
-        `repetitions, scaled to a pass: × rows/${int(b.chunkRows)}, or × ` +
-        `${b.chunksPerPass} chunks for the accumulator add, × ` +
-        `${r.data.numClasses} first chunks for the shift mean):`,
+    `Per step of \`updateRows\` on one ${int(b.chunkRows)}-row chunk ` +
+        `(least of ${b.reps} repetitions, scaled to a pass: × ` +
+        `rows/${int(b.chunkRows)}, or × ${b.chunksPerPass} chunks for the ` +
+        `accumulator adds, × ${r.data.numClasses} first chunks for the ` +
+        `shift mean):`,
     '',
     '| step | ms per chunk | s per pass |',
     '|---|---:|---:|',
@@ -423,31 +477,60 @@ function whereTimeGoes(r: Result): string[] {
             `${b.chunk[name] === undefined ? '' : ms(b.chunk[name])} | ` +
             `${s3(v)} |`),
     '',
-    `A lone Gram product of a chunk runs at ${s2(b.gramMatMulGflops)} ` +
-        `GFLOP/s, against ${s2(s.floor.gflops ?? NaN)} for the single ` +
-        `full-size product.`,
+    `The steps add up to ${ms(b.chunkStepSum)} ms per chunk; ` +
+        `\`updateRows\` on one chunk as a whole took ${ms(b.updateRows)} ms. ` +
+        `The ${b.blocks}-block Gram of a chunk does ` +
+        `${s1(b.gramBlockFlopShare * 100)}% of the full product's flops at ` +
+        `${s2(b.gramBlocksGflops)} GFLOP/s (uploads included); one full ` +
+        `Gram matMul of the chunk, for comparison, took ` +
+        `${ms(b.context.gramFullMatMul)} ms (${s2(b.gramFullGflops)} ` +
+        `GFLOP/s), and uploading the centred rows and their transpose ` +
+        `${ms(b.context.upload)} ms. The single full-size product (the ` +
+        `floor) runs at ${s2(s.floor.gflops ?? NaN)} GFLOP/s.`,
     '',
     eigenParagraph(r),
   ];
 }
 
 function main() {
-  const files = process.argv.length > 2 ?
-      process.argv.slice(2) :
-      fs.readdirSync(RESULTS)
-          .filter(f => f.startsWith('class-pca-') && f.endsWith('.json'))
+  const args = parseArgs(process.argv.slice(2));
+  const OUT = args.out;
+  const given = args.files.length > 0;
+  const files = given ? args.files :
+      fs.readdirSync(RESULTS).filter(f => f.endsWith('.json'))
           .map(f => path.join(RESULTS, f));
-  const chosen = pick(files);
-  if (chosen.length === 0) {
+  const all = files.map(file => ({
+    file, r: JSON.parse(fs.readFileSync(file, 'utf8')),
+  }));
+  // Results written before the `benchmark` field are class-pca's.
+  const chosen = pick(all.filter(e => (e.r.benchmark ?? 'class-pca') ===
+                                      'class-pca') as
+                          Array<{file: string, r: Result}>, given);
+  const fits = pick(all.filter(e => e.r.benchmark === 'fit-mlp') as
+                        Array<{file: string, r: FitResult}>, given);
+  const monitors = fs.readdirSync(RESULTS).filter(
+      f => f.startsWith('monitor-') && f.endsWith('.json')).sort();
+  const monitor = monitors.length === 0 ? null :
+      path.relative(ROOT, path.join(RESULTS, monitors[monitors.length - 1]));
+  const rel = (f: string) => path.relative(ROOT, f);
+  if (chosen.length === 0 && fits.length === 0) {
     process.stderr.write(
         'bench/report: no full results in bench/results; run ' +
         '`npm run bench -- --backend wasm` first.\n');
     process.exit(2);
   }
+  if (chosen.length === 0) {
+    // A quick run without the training split: fit-mlp only.
+    fs.mkdirSync(path.dirname(OUT), {recursive: true});
+    fs.writeFileSync(OUT, ['# Benchmarks', '', ...fitSections(
+        fits, monitor, path.dirname(OUT), rel).map(
+        line => line.startsWith('#') ? `#${line}` : line)].join('\n'));
+    process.stdout.write(`wrote ${rel(OUT)}\n`);
+    return;
+  }
   const first = chosen[0].r;
   const m = first.machine;
   const g = first.goals;
-  const rel = (f: string) => path.relative(ROOT, f);
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -459,9 +542,13 @@ function main() {
         `${int(first.data.rows)}×${first.data.dim}, pixels/255, ` +
         `${first.data.numClasses} classes, ${first.options.components} ` +
         'components per class) against the matMul floor, measured by ' +
-        '`bench/class-pca.ts`.',
+        '`bench/class-pca.ts`; then fitByPCA against `model.fit` on the ' +
+        'MLP 784-256-256-10, measured by `bench/fit-mlp.ts` (from ' +
+        '"fitByPCA against model.fit" on). `npm run bench` runs both and ' +
+        'this report.',
     '',
-    'Sources: ' + chosen.map(c => `\`${rel(c.file)}\``).join(', ') + '.',
+    'Sources: ' + [...chosen, ...fits].map(c => `\`${rel(c.file)}\``)
+        .join(', ') + '.',
     '',
     '## Machine',
     '',
@@ -500,9 +587,12 @@ function main() {
     '- **floor**: one `tf.matMul(xt, x)` with `xt` transposed beforehand ' +
         '(untimed): xᵀx for all rows in the layout that is fast on wasm. ' +
         '2·N·d² flops.',
-    '- **statistics**: `new ClassStatistics` and class-grouped ' +
-        '`updateClass` over `gatherRows` chunks of ' +
-        `${int(first.options.batchSize)} rows, as \`classPca\` does; ` +
+    '- **statistics**: `new ClassStatistics` and ' +
+        '`updateRows(c, x, rows)` over each class\'s rows in chunks of ' +
+        `${int(first.options.batchSize)}, as \`classPca\` does: each ` +
+        'chunk is centred, checked and transposed on the host ' +
+        '(`centredRows`) and its Gram built as symmetric column blocks ' +
+        '(`gramBlocksFromHost`), then added to the class accumulators; ' +
         'GFLOP/s counts 2·N·d².',
     '- **second moments** and **eigensolver**: the 10 matrices ' +
         '`secondMoment(c)`, then `topEigen` on them; its GFLOP/s counts ' +
@@ -613,9 +703,14 @@ function main() {
   for (const {r} of chosen) {
     out.push(...whereTimeGoes(r), '');
   }
+  fs.mkdirSync(path.dirname(OUT), {recursive: true});
+  out.push(...fitSections(fits, monitor, path.dirname(OUT), rel)
+                .map(line => line.startsWith('#') ? `#${line}` : line));
+  fs.mkdirSync(path.dirname(OUT), {recursive: true});
   fs.writeFileSync(OUT, out.join('\n'));
-  process.stdout.write(`wrote ${rel(OUT)} from ` +
-                       `${chosen.map(c => rel(c.file)).join(', ')}\n`);
+  process.stdout.write(
+      `wrote ${rel(OUT)} from ` +
+      `${[...chosen, ...fits].map(c => rel(c.file)).join(', ')}\n`);
 }
 
 main();
