@@ -76,11 +76,11 @@ const QUICK_SAMPLES_PER_CLASS = [10, 30, 100];
 /** Early stopping of model.fit on a subset. */
 const EARLY_STOPPING = {validationSplit: 0.1, patience: 3};
 /**
- * Epoch bound of model.fit on a subset of n rows: about 100,000 rows of
- * training at most (under 2 full-data epochs), between 10 and 100 epochs.
+ * Epoch bound of model.fit on a subset of n rows: about 60,000 rows of
+ * training (one full-data epoch), between 10 and 100 epochs.
  */
 function maxEpochs(n: number): number {
-  return Math.min(100, Math.max(10, Math.ceil(100000 / n)));
+  return Math.min(100, Math.max(10, Math.ceil(60000 / n)));
 }
 
 interface Args {
@@ -581,7 +581,7 @@ interface State {
   heap: {afterSmall: number|null, afterMain: number|null};
   tensors: {atStart: number, withData: number, atEnd?: number,
             afterDispose?: number};
-  /** The phases finished: 'main', 'efficiency', 'floor'. */
+  /** The phases finished: 'main', 'floor', 'efficiency'. */
   done: string[];
 }
 
@@ -639,7 +639,7 @@ function summarize(st: State) {
       fineTune: 'fitByPCA {fineTuneEpochs: 1}, then model.fit one epoch at ' +
           'a time on the same compiled model',
       efficiency: {...EARLY_STOPPING, monitor: 'val_loss',
-                   maxEpochs: 'min(100, max(10, ceil(100000 / rows)))'},
+                   maxEpochs: 'min(100, max(10, ceil(60000 / rows)))'},
     },
     data: {source: data.source, trainRows: n, testRows: data.yTest.length},
     bars: BARS,
@@ -767,10 +767,18 @@ async function main() {
   st.done.push('main');
   save(st);
 
+  log('floor: xᵀx of each layer input');
+  for (const d of [...new Set(inputDims())]) {
+    st.floors.push(await floorMatMul(n, d, args.quick ? 1 : 3));
+  }
+  st.done.push('floor');
+  save(st);
+
   log('data efficiency');
   for (const spc of args.quick ? QUICK_SAMPLES_PER_CLASS : SAMPLES_PER_CLASS) {
     const row = await efficiency(data, spc);
     st.efficiency.push(row);
+    save(st);
     const show = (r: {accuracy: number}|{error: string}) =>
         'error' in r ? `error ${r.error}` : pct(r.accuracy);
     log(`  ${spc} per class: fitByPCA ${show(row.pca)}, model.fit ` +
@@ -778,13 +786,7 @@ async function main() {
             ` (${row.fit.epochs} epochs)` : ''}`);
   }
   st.done.push('efficiency');
-  save(st);
 
-  log('floor: xᵀx of each layer input');
-  for (const d of [...new Set(inputDims())]) {
-    st.floors.push(await floorMatMul(n, d, args.quick ? 1 : 3));
-  }
-  st.done.push('floor');
   st.tensors.atEnd = tf.memory().numTensors;
   tf.dispose([data.xTrain, data.yTrain, data.xTest]);
   st.tensors.afterDispose = tf.memory().numTensors;

@@ -129,8 +129,8 @@ function runsNote(r: FitResult): string {
 function mainTable(r: FitResult): string[] {
   const s = r.summary;
   const fit5 = s.fit.find(p => p.epochs === r.bars.modelFitEpochs);
-  const ratio = (wall: number) => fit5 === undefined ? '' :
-                                                      s2(wall / fit5.wall.median);
+  const ratio = (wall: number) =>
+      fit5 === undefined ? '' : s2(wall / fit5.wall.median);
   const row = (name: string, acc: Stat, wall: Stat, cpu: Stat, n: number) =>
       `| ${name} | ${pct(acc.median)} | ${range(acc, pct)} | ` +
       `${s1(wall.median)} | ${range(wall, s1)} | ${s1(cpu.median)} | ` +
@@ -234,7 +234,7 @@ function efficiencyTable(r: FitResult): string[] {
             `${e.fit.epochs} (${e.fit.maxEpochs})` : ''} | ` +
         `${'time' in e.fit ? s1(e.fit.time.wall) : ''} |`),
   ];
-  const fit = s.fit.find(p => p.epochs === Math.max(...s.fit.map(q => q.epochs)));
+  const fit = s.fit[s.fit.length - 1];
   if (s.pca !== null && fit !== undefined) {
     lines.push(`| all (${int(Math.round(r.data.trainRows / 10))}) | ` +
                `${int(r.data.trainRows)} | ${pct(s.pca.accuracy.median)} | ` +
@@ -479,7 +479,7 @@ export function fitSections(
         'fitByPCA with `samplesPerClass` n (its default seed) against ' +
             '`model.fit` on exactly the same rows (shuffled), with early ' +
             'stopping on a 10% validation split of them (val_loss, ' +
-            'patience 3, at most min(100, max(10, ⌈100,000 / rows⌉)) ' +
+            'patience 3, at most min(100, max(10, ⌈60,000 / rows⌉)) ' +
             'epochs; tfjs keeps the last weights, not the best). One run ' +
             'each; test accuracy on the full test set.', '',
         ...efficiencyTable(r), '',

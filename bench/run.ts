@@ -88,7 +88,9 @@ function main() {
   const pass = o.args.filter((a, i) => a !== '--backend' &&
                                        o.args[i - 1] !== '--backend');
   if (full) {
-    run('class-pca.ts', [...backend, ...pass, '--breakdown']);
+    // The breakdown (a few minutes more) only in the full run.
+    run('class-pca.ts',
+        [...backend, ...pass, ...(o.quick ? [] : ['--breakdown'])]);
   }
   run('fit-mlp.ts', [...backend, ...pass]);
   if (o.quick) {
