@@ -197,16 +197,16 @@ function afterStatistics(r: Result): Part[] {
   const s = r.summary;
   return [
     {name: 'moments', what: 'the 10 second moments from the accumulators',
-     seconds: s.matrices.wall.min},
+     seconds: best(s.matrices)},
     {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
          `(${s.eigen.iterations} subspace iterations over the ` +
          `${r.data.numClasses} classes)`,
-     seconds: s.eigen.wall.min},
+     seconds: best(s.eigen)},
     {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
          'mean and covariance, per-class projections, matrix checks, ' +
          'yielding between batches',
-     seconds: s.classPca.wall.min - s.statistics.wall.min -
-         s.matrices.wall.min - s.eigen.wall.min},
+     seconds: best(s.classPca) - best(s.statistics) -
+         best(s.matrices) - best(s.eigen)},
   ];
 }
 
@@ -225,10 +225,10 @@ function excessParts(r: Result): Part[] {
   return [
     {name: 'chunking', what: `one full Gram product per ` +
          `${int(r.options.batchSize)}-row class chunk instead of one ` +
-         `product for all rows` + (gram < s.floor.wall.min ?
+         `product for all rows` + (gram < best(s.floor) ?
                                        ' (negative: the chunks are faster)' :
                                        ''),
-     seconds: gram - s.floor.wall.min},
+     seconds: gram - best(s.floor)},
     {name: 'blocks', what: `the ${b.blocks}-block symmetric Gram ` +
          `(${s1(b.gramBlockFlopShare * 100)}% of the flops, operands ` +
          `uploaded from the host) instead of the full product per chunk` +
@@ -249,7 +249,7 @@ function excessParts(r: Result): Part[] {
     {name: 'loop', what: 'the statistics step beyond the bare ' +
          '`updateRows` pass: labels, grouping by class, the first read-' +
          'back, and the run-to-run difference between the two measurements',
-     seconds: s.statistics.wall.min - least(p.updateRows)},
+     seconds: best(s.statistics) - least(p.updateRows)},
     ...afterStatistics(r),
   ];
 }
@@ -263,9 +263,27 @@ interface Passes {
   gramOnly: Lap[];
 }
 
-/** The least wall time of some laps: the least disturbed. */
+/**
+ * What the split of classPca − floor is measured in: wall seconds, or CPU
+ * seconds when the machine was busy (load average above half the cores),
+ * since waiting for a core then dwarfs the differences.
+ */
+let basis: 'wall'|'cpu' = 'wall';
+
+/** The least time of some laps, on the basis: the least disturbed. */
 function least(laps: Lap[]): number {
-  return Math.min(...laps.map(l => l.wall));
+  return Math.min(...laps.map(l => l[basis]));
+}
+
+/** The least time of a summarized step, on the basis. */
+function best(v: Summarized): number {
+  return v[basis].min;
+}
+
+/** Whether the run's load average exceeded half the cores. */
+function busy(r: Result): boolean {
+  const loads = [r.load.atStart[0], ...r.load.perRun.map(l => l.after)];
+  return Math.max(...loads) > r.machine.nproc / 2;
 }
 
 const NEXT_STEP: Record<string, string> = {
@@ -351,7 +369,7 @@ function coarseParts(r: Result): Part[] {
     {name: 'statistics', what: 'statistics beyond the floor (host ' +
          'centring and transpose, block products, accumulation, chunking; ' +
          'see the per-step table)',
-     seconds: s.statistics.wall.min - s.floor.wall.min},
+     seconds: best(s.statistics) - best(s.floor)},
     ...afterStatistics(r),
   ];
 }
@@ -391,10 +409,20 @@ function whereTimeGoes(r: Result): string[] {
     return [`No breakdown in the ${r.backend} run (run with ` +
             `\`--breakdown\`).`];
   }
+  basis = busy(r) ? 'cpu' : 'wall';
+  const unit = basis === 'cpu' ? 'CPU s' : 's';
+  const basisNote = basis === 'cpu' ?
+      `The machine was busy during this run (1-minute load average up to ` +
+          `${s2(Math.max(r.load.atStart[0],
+                         ...r.load.perRun.map(l => l.after)))} on ` +
+          `${r.machine.nproc} cores), so waiting for a core swamped the wall ` +
+          `times; this split therefore uses CPU seconds of the process ` +
+          `(least over runs and rounds), which leave that waiting out. ` :
+      '';
   const pass = b.passes;
   const fine = pass.updateRows.length >= MIN_ROUNDS;
   const parts = fine ? excessParts(r) : coarseParts(r);
-  const total = s.classPca.wall.min - s.floor.wall.min;
+  const total = best(s.classPca) - best(s.floor);
   // Candidates for the largest cost beyond the matMul: the parts that name
   // one cause, and, in the coarse view, the per-step estimates.
   const ranked = [...parts.filter(p => !['chunking', 'statistics', 'loop',
@@ -402,35 +430,47 @@ function whereTimeGoes(r: Result): string[] {
                   ...(fine ? [] : stepParts(b))]
                      .sort((x, y) => y.seconds - x.seconds);
   const top = ranked[0];
-  const chunked = Math.min(...b.floorChunkedSeconds.map(l => l.wall));
+  const chunked = least(b.floorChunkedSeconds);
   const passes = `\`updateRows\` on every chunk ` +
-      `${s3(least(pass.updateRows))} s; the host centring and transpose ` +
-      `alone ${s3(least(pass.centring))} s; on chunks centred beforehand, ` +
-      `the ${b.blocks}-block Gram products and their accumulation ` +
-      `${s3(least(pass.blocksAccumulated))} s, the block products alone ` +
-      `${s3(least(pass.blockProducts))} s; one full Gram product per chunk ` +
-      `and its sum, on chunks transposed beforehand, ` +
-      `${s3(least(pass.gramOnly))} s`;
+      `${s3(least(pass.updateRows))} ${unit}; the host centring and ` +
+      `transpose alone ${s3(least(pass.centring))} ${unit}; on chunks ` +
+      `centred beforehand, the ${b.blocks}-block Gram products and their ` +
+      `accumulation ${s3(least(pass.blocksAccumulated))} ${unit}, the ` +
+      `block products alone ${s3(least(pass.blockProducts))} ${unit}; one ` +
+      `full Gram product per chunk and its sum, on chunks transposed ` +
+      `beforehand, ${s3(least(pass.gramOnly))} ${unit}`;
   const intro = fine ?
-      [`In its fastest run classPca took ${s3(s.classPca.wall.min)} s, the ` +
-           `floor ${s3(s.floor.wall.min)} s in its fastest: ${s3(total)} s ` +
+      [basisNote +
+           `In its fastest run classPca took ${s3(best(s.classPca))} ` +
+           `${unit}, the floor ${s3(best(s.floor))} ${unit} in its ` +
+           `fastest: ${s3(total)} ${unit} ` +
            `more. To split that, the statistics loop was also run whole ` +
            `with parts of its work taken away (${pass.chunks} chunks, ` +
            `${pass.updateRows.length} interleaved rounds, least time): ` +
            `${passes}. With the fastest runs of the statistics, second ` +
            `moments, eigensolver and classPca, the differences add up to ` +
-           `the ${s3(total)} s:`] :
-      [`classPca took ${s3(s.classPca.wall.min)} s, the floor ` +
-           `${s3(s.floor.wall.min)} s: ${s3(total)} s more, split as ` +
+           `the ${s3(total)} ${unit}:`] :
+      [basisNote + `classPca took ${s3(best(s.classPca))} ${unit}, the ` +
+           `floor ${s3(best(s.floor))} ${unit}: ${s3(total)} ${unit} more, ` +
+           `split as ` +
            `below (single runs, so each part carries the run-to-run noise, ` +
            `which this run does not measure).`];
+  const loop = parts.find(p => p.name === 'loop');
+  const loopNote = loop === undefined || loop.seconds >= 0 ? '' :
+      ` The statistics step took less than the bare \`updateRows\` pass ` +
+          `of the ablation (${s3(loop.seconds)} ${unit}): the ablation ` +
+          `keeps every chunk's centred copy and tensors alive for its other ` +
+          `passes, which makes more work for the garbage collector, so the ` +
+          `"rest of \`updateRows\`" above is overstated by up to ` +
+          `${s3(-loop.seconds)} ${unit}.`;
   const caveat = fine ?
       `Each part is a difference of times that themselves vary from run to ` +
           `run (the floor's ${r.runs} runs spread over ` +
-          `${s3(s.floor.wall.max - s.floor.wall.min)} s, the statistics' ` +
-          `over ${s3(s.statistics.wall.max - s.statistics.wall.min)} s), ` +
+          `${s3(s.floor[basis].max - best(s.floor))} ${unit}, the ` +
+          `statistics' over ` +
+          `${s3(s.statistics[basis].max - best(s.statistics))} ${unit}), ` +
           `so parts smaller than that are not resolved; the per-step table ` +
-          `below is the finer view.` :
+          `below is the finer view.` + loopNote :
       `The statistics were also run whole with parts of their work taken ` +
           `away, but in ${pass.updateRows.length} round` +
           `${pass.updateRows.length === 1 ? '' : 's'} only (${passes}); ` +
@@ -442,7 +482,7 @@ function whereTimeGoes(r: Result): string[] {
     '',
     ...intro,
     '',
-    '| part of classPca − floor | seconds |',
+    `| part of classPca − floor | ${unit} |`,
     '|---|---:|',
     ...parts.map(p => `| ${p.what} | ${s3(p.seconds)} |`),
     `| **total** | **${s3(parts.reduce((a, p) => a + p.seconds, 0))}** |`,
@@ -450,22 +490,24 @@ function whereTimeGoes(r: Result): string[] {
     caveat,
     '',
     `The largest cost beyond the matMul is **${top.what}**, ` +
-        `${s3(top.seconds)} s (${s1(top.seconds / total * 100)}% of the ` +
-        `excess), then ${ranked[1].what}, ${s3(ranked[1].seconds)} s. ` +
+        `${s3(top.seconds)} ${unit} (${s1(top.seconds / total * 100)}% of ` +
+        `the excess), then ${ranked[1].what}, ${s3(ranked[1].seconds)} ` +
+        `${unit}. ` +
         (NEXT_STEP[top.name] ?? ''),
     '',
     `For reference, xᵀx over ${int(r.options.batchSize)}-row chunks in ` +
         `row order (\`bench\` floor, chunked) took ` +
-        `${b.floorChunkedSeconds.map(l => s3(l.wall)).join(', ')} s, best ` +
-        `${s3(chunked)} s: ${s2(chunked / s.floor.wall.min)}× the ` +
+        `${b.floorChunkedSeconds.map(l => s3(l[basis])).join(', ')} ` +
+        `${unit}, best ${s3(chunked)} ${unit}: ` +
+        `${s2(chunked / best(s.floor))}× the ` +
         `single product's best` +
-        (chunked < s.floor.wall.min ?
+        (chunked < best(s.floor) ?
              `, so against that stricter floor classPca's best is ` +
-                 `${s2(s.classPca.wall.min / chunked)}×.` :
+                 `${s2(best(s.classPca) / chunked)}×.` :
              '.'),
     '',
     `Per step of \`updateRows\` on one ${int(b.chunkRows)}-row chunk ` +
-        `(least of ${b.reps} repetitions, scaled to a pass: × ` +
+        `(wall time, least of ${b.reps} repetitions, scaled to a pass: × ` +
         `rows/${int(b.chunkRows)}, or × ${b.chunksPerPass} chunks for the ` +
         `accumulator adds, × ${r.data.numClasses} first chunks for the ` +
         `shift mean):`,
