@@ -520,16 +520,23 @@ function pct(v: number): string {
   return `${(100 * v).toFixed(1)}%`;
 }
 
-/** Median accuracy and times of each point index over runs. */
+/**
+ * Median accuracy and times at each point of the curves over the runs
+ * that reached it (model.fit runs may stop at different epochs).
+ */
 function curveSummary(runs: CurveRun[]) {
-  const length = Math.min(...runs.map(r => r.points.length));
-  return Array.from({length}, (_, i) => ({
-    stage: runs[0].points[i].stage,
-    epochs: runs[0].points[i].epochs,
-    accuracy: stat(runs.map(r => r.points[i].accuracy)),
-    wall: stat(runs.map(r => r.points[i].wall)),
-    cpu: stat(runs.map(r => r.points[i].cpu)),
-  }));
+  const length = Math.max(0, ...runs.map(r => r.points.length));
+  return Array.from({length}, (_, i) => {
+    const at = runs.filter(r => r.points.length > i).map(r => r.points[i]);
+    return {
+      stage: at[0].stage,
+      epochs: at[0].epochs,
+      accuracy: stat(at.map(p => p.accuracy)),
+      wall: stat(at.map(p => p.wall)),
+      cpu: stat(at.map(p => p.cpu)),
+      runs: at.length,
+    };
+  });
 }
 
 /**
