@@ -703,8 +703,10 @@ function main() {
     out.push(
         `- **Whole class-based PCA within ${g.ratioToFloor}× the matMul ` +
         `floor, ${r.backend}**${r.runs === 1 ? ' (one run)' : ''}` +
-        `${currentPath(r) ? '' : ' (measured on the old statistics ' +
-                                 `path, commit ${r.git.commit?.slice(0, 7)})`}: ` +
+        (currentPath(r) ? '' :
+             ` (measured on the old statistics path, commit ` +
+                 `${r.git.commit?.slice(0, 7)})`) +
+        ': ' +
         `${s2(c.ratioToFloor ?? NaN)}× by median wall ` +
         `time, ${s2(c.ratioToFloorCpu ?? NaN)}× by CPU seconds: ` +
         `${verdict(ok)}.` +
