@@ -10,19 +10,20 @@
  *    layout. If the full product cannot be allocated it falls back to
  *    2048-row chunks summed, and says so (`raw.floorMode`);
  *  - the transposeA form `tf.matMul(x, x, true)` once, as context;
- *  - classPca split in two: statistics (`new ClassStatistics` and
- *    class-grouped `updateClass` over `gatherRows` chunks of 2048 rows, as
- *    classPca's accumulateTensor does), the 10 second moments, and
- *    `topEigen` on them;
+ *  - classPca split in three: statistics (`new ClassStatistics` and
+ *    `updateRows(c, x, rows)` over each class's rows in chunks of 2048, as
+ *    classPca's accumulation does), the 10 second moments, and `topEigen`
+ *    on them;
  *  - `classPca(x, y, {components: 26})` end to end (it yields to the
  *    event loop between batches), and `classPcaSync` likewise.
  *
  * `--breakdown` adds: the floor computed over 2048-row chunks; micro-
- * benchmarks of the steps of one 2048-row chunk (host row copy, finite
- * check, centring, transpose, the Gram matMul, the column-sum matMul,
- * accumulation); whole statistics passes with parts of the work removed;
- * `classPcaFromStatistics` once; and one eigensolver iteration, whole and
- * by parts.
+ * benchmarks of the steps of one 2048-row chunk of `updateRows` (host row
+ * copy; host centring, finite check and transpose; the symmetric block
+ * Gram products with their operand uploads; the accumulation adds), with
+ * one full Gram matMul for comparison; whole statistics passes with parts
+ * of the work removed; `classPcaFromStatistics` once; and one eigensolver
+ * iteration, whole and by parts.
  *
  * Progress goes to stderr, the results table to stdout, the raw figures to
  * bench/results/class-pca-<backend>-<date>.json (read by bench/report.ts).
@@ -31,8 +32,6 @@
  * /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist),
  * or `--data DIR`. `--quick`: 1 run on the first 10,000 rows.
  */
-import {execSync} from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -43,13 +42,20 @@ import {loadFashionMnist, NUM_CLASSES, NUM_PIXELS}
     from '../examples/fashion-mnist';
 import {classPca, classPcaFromStatistics, classPcaSync, ClassStatistics,
         topEigen} from '../src';
-import {checkFinite} from '../src/stats/class-statistics';
 import {orthonormalTransform} from '../src/linalg/orthonormalize';
 import {symmetricEigen} from '../src/linalg/symmetric-eigen';
-import {gatherRows} from '../src/stats/gather-rows';
+import {rowsPerClass} from '../src/pca/class-pca';
+import {CentredRows, centredRows} from '../src/stats/centred-rows';
+import {copyRows, gatherRows, hostRowReader, RangeReader}
+    from '../src/stats/gather-rows';
 import {impliedClassCount, readLabels} from '../src/stats/labels';
+import {blockBounds, gramBlocksFromHost} from '../src/stats/symmetric-blocks';
+import {checkDataDir as checkData, DEFAULT_DATA_DIR, gitState, Lap, logger,
+        machine, now, selectBackend, stamp, stat, Stat, Stopwatch,
+        writeResult} from './common';
 
-const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+const log = logger('bench');
+
 const COMPONENTS = 26;
 /** classPca's default `batchSize`, used for the split measurement. */
 const BATCH = 2048;
@@ -119,150 +125,11 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-function log(message: string) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ` +
-                       `${message}\n`);
-}
-
-/** Seconds, high resolution. */
-function now(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
-
-/** CPU seconds (user + system) this process has used. */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/**
- * Wall and CPU seconds of a step. The backends run on one thread, so on a
- * busy machine `wall` grows beyond `cpu` by the time other processes held
- * the core; `cpu` is the figure less disturbed by them.
- */
-interface Lap {
-  wall: number;
-  cpu: number;
-}
-
-class Stopwatch {
-  private wall = now();
-  private cpu = cpuNow();
-
-  /** The time since construction or the previous lap. */
-  lap(): Lap {
-    const wall = now();
-    const cpu = cpuNow();
-    const out = {wall: wall - this.wall, cpu: cpu - this.cpu};
-    this.wall = wall;
-    this.cpu = cpu;
-    return out;
-  }
-}
-
 /** Waits until `t` has been computed, reading as little as possible. */
 async function settle(t: tf.Tensor): Promise<void> {
   const first = tf.tidy(() => tf.slice(tf.reshape(t, [-1]), [0], [1]));
   await first.data();
   first.dispose();
-}
-
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function stat(values: number[]): Stat {
-  const s = values.slice().sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return {
-    median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2,
-    min: s[0],
-    max: s[s.length - 1],
-  };
-}
-
-/** Checks the data folder, or exits with how to get the data. */
-function checkDataDir(dir: string) {
-  const has = (base: string) => fs.existsSync(path.join(dir, base)) ||
-      fs.existsSync(path.join(dir, `${base}.gz`));
-  if (!has('train-images-idx3-ubyte') || !has('train-labels-idx1-ubyte')) {
-    process.stderr.write(
-        `bench/class-pca: the Fashion-MNIST training split was not found ` +
-        `in ${dir}\n` +
-        `  (looked for train-images-idx3-ubyte[.gz] and ` +
-        `train-labels-idx1-ubyte[.gz]).\n` +
-        `  Install it with the Debian package dataset-fashion-mnist:\n` +
-        `      sudo apt-get install dataset-fashion-mnist\n` +
-        `  (it puts the files in ${DEFAULT_DATA_DIR}), or pass ` +
-        `--data DIR for a folder holding them.\n`);
-    process.exit(2);
-  }
-}
-
-async function selectBackend(name: 'cpu'|'wasm') {
-  if (name === 'wasm') {
-    // Registers the wasm backend; in Node its .wasm files are found next
-    // to its own dist file, and threads are not used.
-    require('@tensorflow/tfjs-backend-wasm');
-  }
-  const ok = await tf.setBackend(name);
-  await tf.ready();
-  if (!ok || tf.getBackend() !== name) {
-    throw new Error(`could not select the TensorFlow.js backend ${name}`);
-  }
-}
-
-function machine() {
-  const cpuinfo = fs.existsSync('/proc/cpuinfo') ?
-      fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ??
-      os.cpus()[0]?.model ?? 'unknown';
-  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
-  const version = (pkg: string) => {
-    try {
-      return require(`${pkg}/package.json`).version as string;
-    } catch {
-      return null;
-    }
-  };
-  const nproc = (() => {
-    try {
-      return Number(execSync('nproc', {encoding: 'utf8'}).trim());
-    } catch {
-      return os.cpus().length;
-    }
-  })();
-  return {
-    nproc,
-    cpuModel: model,
-    cpuFlags: ['avx2', 'avx512f', 'fma'].filter(f => flags.includes(f)),
-    memTotalGiB: os.totalmem() / 2 ** 30,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    tfjsCore: version('@tensorflow/tfjs-core'),
-    tfjsBackendCpu: version('@tensorflow/tfjs-backend-cpu'),
-    tfjsBackendWasm: version('@tensorflow/tfjs-backend-wasm'),
-    wasmSimd: tf.getBackend() === 'wasm' ?
-        tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
-    wasmThreads: tf.getBackend() === 'wasm' ?
-        tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : null,
-  };
-}
-
-function gitState() {
-  const run = (cmd: string) => {
-    try {
-      return execSync(cmd, {encoding: 'utf8', cwd: path.join(__dirname, '..'),
-                            stdio: ['ignore', 'pipe', 'ignore']}).trim();
-    } catch {
-      return null;
-    }
-  };
-  const dirty = run('git status --porcelain -- src');
-  return {commit: run('git rev-parse HEAD'),
-          srcDirty: dirty === null ? null : dirty.length > 0};
 }
 
 // ---------------------------------------------------------------- floor
@@ -346,37 +213,26 @@ interface SplitRun {
   eigenvalues: number[][];
 }
 
-/** Row indices per class, in order: what classPca's rowsPerClass returns. */
-function rowsPerClass(classOf: Int32Array, numClasses: number): Int32Array[] {
-  const counts = new Array<number>(numClasses).fill(0);
-  classOf.forEach(c => counts[c]++);
-  const rows = counts.map(n => new Int32Array(n));
-  const filled = new Array<number>(numClasses).fill(0);
-  classOf.forEach((c, i) => {
-    rows[c][filled[c]++] = i;
-  });
-  return rows;
+/** Row indices per class, in order, as classPca takes them (seed 0). */
+function classRows(y: tf.Tensor1D, n: number): Int32Array[] {
+  const classOf = readLabels(y, n, undefined);
+  return rowsPerClass(classOf, impliedClassCount(y, classOf), {seed: 0});
 }
 
 /**
- * Statistics as classPca's accumulateTensor builds them, then the second
- * moments and topEigen, each timed on its own.
+ * Statistics as classPca's accumulation builds them (`updateRows` over
+ * each class's rows in chunks of BATCH), then the second moments and
+ * topEigen, each timed on its own.
  */
 async function timeSplit(x: tf.Tensor2D, y: tf.Tensor1D): Promise<SplitRun> {
   const [n, d] = x.shape;
   const watch = new Stopwatch();
-  const classOf = readLabels(y, n, undefined);
-  const numClasses = impliedClassCount(y, classOf);
-  const rowsOf = rowsPerClass(classOf, numClasses);
+  const rowsOf = classRows(y, n);
+  const numClasses = rowsOf.length;
   const stats = new ClassStatistics(d, numClasses);
   rowsOf.forEach((rows, c) => {
     for (let start = 0; start < rows.length; start += BATCH) {
-      const batch = gatherRows(x, rows.subarray(start, start + BATCH));
-      try {
-        stats.updateClass(c, batch);
-      } finally {
-        batch.dispose();
-      }
+      stats.updateRows(c, x, rows.subarray(start, start + BATCH), 'x');
     }
   });
   const last = stats.mean(numClasses - 1);
@@ -448,101 +304,131 @@ async function micro(reps: number, f: () => tf.Tensor|tf.Tensor[]|void):
   return stat(times).min;
 }
 
-/**
- * Whole passes over the data, class by class in 2048-row chunks as
- * classPca runs them, each with less of the work:
- *  - gather: `gatherRows` and `dispose` of every chunk, nothing else;
- *  - updateClass: `updateClass` on chunks gathered beforehand;
- *  - uncheckedOps: the ops of `accumulate` (shift, centring, transpose,
- *    Gram and sum products, accumulation) without `updateClass`'s checks,
- *    on the same chunks;
- *  - gramOnly: only the Gram products and their accumulation, on chunks
- *    transposed beforehand: the floor with classPca's chunking.
- * `rounds` rounds, the four interleaved in each. The differences attribute
- * the statistics time within the real loop, allocation and garbage
- * collection included, which per-step micro-benchmarks miss.
- */
-async function ablation(x: tf.Tensor2D, rowsOf: Int32Array[], rounds: number) {
-  const d = x.shape[1];
-  const chunks: Array<{c: number, rows: Int32Array}> = [];
+/** One chunk of a statistics pass: its class and row indices. */
+interface Chunk {
+  c: number;
+  rows: Int32Array;
+}
+
+/** The chunks of a pass, class by class, as classPca takes them. */
+function passChunks(rowsOf: Int32Array[]): Chunk[] {
+  const chunks: Chunk[] = [];
   rowsOf.forEach((rows, c) => {
     for (let start = 0; start < rows.length; start += BATCH) {
       chunks.push({c, rows: rows.subarray(start, start + BATCH)});
     }
   });
+  return chunks;
+}
+
+/**
+ * Every chunk centred and transposed on the host, as `updateRows` does:
+ * each class about the mean of its first chunk.
+ */
+function centreChunks(read: RangeReader, chunks: Chunk[], d: number):
+    CentredRows[] {
+  const shifts = new Map<number, Float32Array>();
+  return chunks.map(({c, rows}) => {
+    const out = centredRows(read, rows, d, shifts.get(c) ?? null);
+    shifts.set(c, out.shift);
+    return out;
+  });
+}
+
+/**
+ * Whole passes over the data, class by class in 2048-row chunks as
+ * classPca runs them, each with less of the work:
+ *  - updateRows: the real thing, `ClassStatistics.updateRows` per chunk;
+ *  - centring: only the host centring and transpose (`centredRows`) of
+ *    every chunk, nothing on the backend;
+ *  - blocks: on chunks centred beforehand, the symmetric block products
+ *    (`gramBlocksFromHost`: operand uploads and matMuls) and their
+ *    accumulation by `add`, as `updateRows` does after centring;
+ *  - blockProducts: the same block products, disposed, not accumulated;
+ *  - gramOnly: one full Gram matMul per chunk, on chunks transposed
+ *    beforehand, accumulated: the floor with classPca's chunking.
+ * `rounds` rounds, the five interleaved in each. The differences attribute
+ * the statistics time within the real loop, allocation and garbage
+ * collection included, which per-step micro-benchmarks miss.
+ */
+async function ablation(x: tf.Tensor2D, rowsOf: Int32Array[], rounds: number) {
+  const d = x.shape[1];
+  const read = hostRowReader(x);
+  if (read === null) {
+    throw new Error('the breakdown needs a host backend (cpu or wasm)');
+  }
+  const chunks = passChunks(rowsOf);
+  const centred = centreChunks(read, chunks, d);
+  const bounds = blockBounds(d);
   const gathered = chunks.map(({rows}) => gatherRows(x, rows));
   const transposed = gathered.map(t => tf.transpose(t));
 
-  /** Per class, a d×d sum of `step`'s products over the class's chunks. */
+  /** Per class, sums of `step`'s tensors over the class's chunks. */
   const accumulate = async (
-      step: (i: number) => tf.Tensor2D): Promise<Lap> => {
-    const sums: Array<tf.Tensor2D|null> = rowsOf.map(() => null);
+      step: (i: number) => tf.Tensor[]): Promise<Lap> => {
+    const sums: Array<tf.Tensor[]|null> = rowsOf.map(() => null);
     const watch = new Stopwatch();
     chunks.forEach(({c}, i) => {
-      const product = step(i);
+      const parts = step(i);
       const acc = sums[c];
       if (acc === null) {
-        sums[c] = product;
+        sums[c] = parts;
       } else {
-        sums[c] = tf.add(acc, product) as tf.Tensor2D;
-        acc.dispose();
-        product.dispose();
+        sums[c] = acc.map((t, k) => tf.add(t, parts[k]));
+        tf.dispose([...acc, ...parts]);
       }
     });
-    for (const t of sums) {
-      await settle(t as tf.Tensor2D);
+    for (const list of sums) {
+      for (const t of list ?? []) {
+        await settle(t);
+      }
     }
     const lap = watch.lap();
-    sums.forEach(t => t?.dispose());
+    sums.forEach(list => tf.dispose(list ?? []));
     return lap;
+  };
+  const products = (i: number) => {
+    const {rows, rowsT} = centred[i];
+    return gramBlocksFromHost(rowsT, rows, chunks[i].rows.length, bounds);
   };
 
   const out = {
     chunks: chunks.length,
-    gather: [] as Lap[],
-    updateClass: [] as Lap[],
-    uncheckedOps: [] as Lap[],
+    blocks: bounds.length - 1,
+    updateRows: [] as Lap[],
+    centring: [] as Lap[],
+    blocksAccumulated: [] as Lap[],
+    blockProducts: [] as Lap[],
     gramOnly: [] as Lap[],
   };
   for (let round = 0; round < rounds; round++) {
     let watch = new Stopwatch();
-    for (const {rows} of chunks) {
-      gatherRows(x, rows).dispose();
-    }
-    out.gather.push(watch.lap());
-
-    watch = new Stopwatch();
     const stats = new ClassStatistics(d, rowsOf.length);
-    chunks.forEach(({c}, i) => stats.updateClass(c, gathered[i]));
+    chunks.forEach(({c, rows}) => stats.updateRows(c, x, rows, 'x'));
     const last = stats.mean(rowsOf.length - 1);
     await last.data();
-    out.updateClass.push(watch.lap());
+    out.updateRows.push(watch.lap());
     last.dispose();
     stats.dispose();
 
-    // accumulate's ops, as in src/stats/class-statistics.ts, unchecked.
-    const shifts: Array<tf.Tensor1D|null> = rowsOf.map(() => null);
-    out.uncheckedOps.push(await accumulate(i => {
-      const {c} = chunks[i];
-      const rows = gathered[i];
-      const n = rows.shape[0];
-      const {gram, sum} = tf.tidy(() => {
-        if (shifts[c] === null) {
-          shifts[c] = tf.keep(tf.mean(rows, 0) as tf.Tensor1D);
-          (shifts[c] as tf.Tensor1D).dataSync();
-        }
-        const centred = tf.sub(rows, shifts[c] as tf.Tensor1D);
-        const centredT = tf.transpose(centred);
-        return {gram: tf.matMul(centredT, centred) as tf.Tensor2D,
-                sum: tf.matMul(centredT, tf.ones([n, 1]))};
-      });
-      sum.dispose();
-      return gram;
-    }));
-    shifts.forEach(t => t?.dispose());
+    watch = new Stopwatch();
+    centreChunks(read, chunks, d);
+    out.centring.push(watch.lap());
+
+    out.blocksAccumulated.push(await accumulate(products));
+
+    watch = new Stopwatch();
+    for (let i = 0; i < chunks.length; i++) {
+      const blocks = products(i);
+      for (const t of blocks) {
+        await settle(t);
+      }
+      tf.dispose(blocks);
+    }
+    out.blockProducts.push(watch.lap());
 
     out.gramOnly.push(await accumulate(
-        i => tf.matMul(transposed[i], gathered[i]) as tf.Tensor2D));
+        i => [tf.matMul(transposed[i], gathered[i])]));
   }
   transposed.forEach(t => t.dispose());
   gathered.forEach(t => t.dispose());
@@ -557,48 +443,61 @@ async function breakdown(
     x: tf.Tensor2D, y: tf.Tensor1D, reps: number, rounds: number,
     floorChunked: Lap[]) {
   const [n, d] = x.shape;
-  const classOf = readLabels(y, n, undefined);
-  const numClasses = impliedClassCount(y, classOf);
-  const rowsOf = rowsPerClass(classOf, numClasses);
+  const rowsOf = classRows(y, n);
+  const numClasses = rowsOf.length;
   const chunkRows = rowsOf[0].subarray(0, BATCH);
   const b = chunkRows.length;
-  const chunks = rowsOf.reduce((a, r) => a + Math.ceil(r.length / BATCH), 0);
+  const chunks = passChunks(rowsOf).length;
+  const read = hostRowReader(x);
+  if (read === null) {
+    throw new Error('the breakdown needs a host backend (cpu or wasm)');
+  }
+  const bounds = blockBounds(d);
 
   const labels = await micro(reps, () => {
-    const k = readLabels(y, n, undefined);
-    rowsPerClass(k, impliedClassCount(y, k));
+    classRows(y, n);
   });
-  const batch = gatherRows(x, chunkRows);
-  const shift = tf.mean(batch, 0);
-  const centred = tf.sub(batch, shift);
-  const centredT = tf.transpose(centred);
-  const gram = tf.matMul(centredT, centred);
-  const ones = tf.ones([b, 1]);
+  const first = centredRows(read, chunkRows, d, null);
+  const {rows, rowsT} = first;
+  const blocks = gramBlocksFromHost(rowsT, rows, b, bounds);
+  const rowsTensor = tf.tensor2d(rows, [b, d]);
+  const rowsTTensor = tf.tensor2d(rowsT, [d, b]);
+  const sum = tf.tensor1d(Float32Array.from(first.sum));
   const steps = {
-    gatherRows: await micro(reps, () => gatherRows(x, chunkRows)),
-    checkFinite: await micro(reps, () => checkFinite(batch, 'rows')),
-    sub: await micro(reps, () => tf.sub(batch, shift)),
-    transpose: await micro(reps, () => tf.transpose(centred)),
-    gramMatMul: await micro(reps, () => tf.matMul(centredT, centred)),
-    sumMatMul: await micro(reps, () => tf.matMul(centredT, ones)),
-    accumulateAdd: await micro(reps, () => tf.add(gram, gram)),
+    hostCopy: await micro(reps, () => {
+      copyRows(read, chunkRows, d, new Float32Array(b * d));
+    }),
+    hostCentreTranspose: 0,
+    gramBlocks: await micro(
+        reps, () => gramBlocksFromHost(rowsT, rows, b, bounds)),
+    accumulateAdd: await micro(
+        reps, () => [...blocks.map(t => tf.add(t, t)), tf.add(sum, sum)]),
   };
-  const firstChunkMean = await micro(reps, () => tf.mean(batch, 0));
-  // The whole updateClass on a class that has already seen rows.
+  // Centring and transpose: centredRows less its row copy.
+  steps.hostCentreTranspose = Math.max(0, await micro(reps, () => {
+    centredRows(read, chunkRows, d, first.shift);
+  }) - steps.hostCopy);
+  const context = {
+    upload: await micro(reps, () => [tf.tensor2d(rows, [b, d]),
+                                     tf.tensor2d(rowsT, [d, b])]),
+    gramFullMatMul: await micro(reps, () => tf.matMul(rowsTTensor, rowsTensor)),
+    firstChunkMean: await micro(reps, () => {
+      centredRows(read, chunkRows, d, null);
+    }) - steps.hostCopy - steps.hostCentreTranspose,
+  };
+  // The whole updateRows on a class that has already seen rows.
   const stats = new ClassStatistics(d, numClasses);
-  stats.updateClass(0, batch);
-  const updateClass = await micro(reps, () => stats.updateClass(0, batch));
+  stats.updateRows(0, x, chunkRows);
+  const updateRows = await micro(reps, () => stats.updateRows(0, x, chunkRows));
   stats.dispose();
-  [batch, shift, centred, centredT, gram, ones].forEach(t => t.dispose());
+  tf.dispose([...blocks, rowsTensor, rowsTTensor, sum]);
 
   // classPca after the statistics (second moments, topEigen, the data
   // mean and covariance, per-class projections), once.
   const full = new ClassStatistics(d, numClasses);
-  rowsOf.forEach((rows, c) => {
-    for (let start = 0; start < rows.length; start += BATCH) {
-      const part = gatherRows(x, rows.subarray(start, start + BATCH));
-      full.updateClass(c, part);
-      part.dispose();
+  rowsOf.forEach((r, c) => {
+    for (let start = 0; start < r.length; start += BATCH) {
+      full.updateRows(c, x, r.subarray(start, start + BATCH));
     }
   });
   const watch = new Stopwatch();
@@ -666,13 +565,17 @@ async function breakdown(
 
   const stepSum = Object.values(steps).reduce((s, v) => s + v, 0);
   // Per pass over the data: row-proportional steps scale with n / b, the
-  // d×d accumulation with the number of chunks.
+  // per-chunk accumulation with the number of chunks.
   const perPass: Record<string, number> = {};
   for (const [name, v] of Object.entries(steps)) {
     perPass[name] = v * (name === 'accumulateAdd' ? chunks : n / b);
   }
-  perPass.firstChunkMean = firstChunkMean * numClasses * b / BATCH;
+  perPass.firstChunkMean = context.firstChunkMean * numClasses * b / BATCH;
   perPass.labelsAndGrouping = labels;
+  const widths = bounds.slice(1).map((v, k) => v - bounds[k]);
+  const blockFlops = widths.reduce(
+      (acc, wi, i) => acc + widths.slice(i).reduce(
+          (inner, wj) => inner + 2 * b * wi * wj, 0), 0);
   log('breakdown: whole passes with parts of the statistics removed');
   const passes = await ablation(x, rowsOf, rounds);
   return {
@@ -681,14 +584,17 @@ async function breakdown(
     chunkRows: b,
     chunksPerPass: chunks,
     firstChunksPerPass: numClasses,
+    blocks: widths.length,
     labelsAndGrouping: labels,
     chunk: steps,
     chunkStepSum: stepSum,
-    firstChunkMean,
-    updateClass,
+    context,
+    updateRows,
     perPass,
     fromStatistics,
-    gramMatMulGflops: 2 * b * d * d / steps.gramMatMul / 1e9,
+    gramBlocksGflops: blockFlops / steps.gramBlocks / 1e9,
+    gramFullGflops: 2 * b * d * d / context.gramFullMatMul / 1e9,
+    gramBlockFlopShare: blockFlops / (2 * b * d * d),
     eigenBasisRows: m,
     eigenIteration: eigenSteps,
     floorChunkedSeconds: floorChunked,
@@ -699,7 +605,7 @@ async function breakdown(
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  checkDataDir(args.dataDir);
+  checkData('bench/class-pca', args.dataDir, ['train']);
   await selectBackend(args.backend);
   log(`backend ${tf.getBackend()}, ${args.runs} run(s)` +
       `${args.quick ? ', quick' : ''}${args.breakdown ? ', breakdown' : ''}`);
@@ -720,7 +626,8 @@ async function main() {
   const y = tf.tensor1d(data.labels.subarray(0, n), 'int32');
   const tensorsWithData = tf.memory().numTensors;
   const flops = 2 * n * d * d;
-  log(`x ${n}×${d}, ${NUM_CLASSES} classes; xᵀx = ${(flops / 1e9).toFixed(1)} ` +
+  log(`x ${n}×${d}, ${NUM_CLASSES} classes; ` +
+      `xᵀx = ${(flops / 1e9).toFixed(1)} ` +
       `GFLOP`);
 
   // Warm-up on a small prefix: kernels, wasm memory, JIT.
@@ -833,7 +740,8 @@ async function main() {
   const syncS = summarize(endToEndSync.map(e => e.time), flops, floor);
   const result = {
     benchmark: 'class-pca',
-    formatVersion: 1,
+    // 2: the statistics of updateRows (host centring, symmetric blocks).
+    formatVersion: 2,
     date: new Date().toISOString(),
     command: `npx ts-node --transpile-only bench/class-pca.ts ` +
         process.argv.slice(2).join(' '),
@@ -884,13 +792,10 @@ async function main() {
              tensorsAfterDispose},
   };
 
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, {recursive: true});
-  const stamp = result.date.slice(0, 19).replace(/:/g, '');
-  const file = path.join(
-      dir,
-      `class-pca-${result.backend}-${stamp}${args.quick ? '-quick' : ''}.json`);
-  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const file = writeResult(
+      `class-pca-${result.backend}-${stamp(result.date)}` +
+          `${args.quick ? '-quick' : ''}`,
+      result);
   log(`wrote ${path.relative(process.cwd(), file)}`);
 
   printTable(result.summary, result.backend, n, args.runs, floorOps.mode);
@@ -993,24 +898,31 @@ function printBreakdown(b: NonNullable<Awaited<ReturnType<typeof breakdown>>>) {
               `and scaled to one pass (${b.chunksPerPass} chunks):`);
   for (const [name, v] of Object.entries(b.perPass)) {
     const one = (b.chunk as Record<string, number>)[name];
-    console.log(`  ${name.padEnd(17)}` +
-                `${one === undefined ? ' '.repeat(9) : ms(one)} ms` +
+    console.log(`  ${name.padEnd(20)}` +
+                `${one === undefined ? ' '.repeat(10) : ms(one)} ms` +
                 `${ms(v)} ms per pass`);
   }
-  console.log(`  ${'sum of steps'.padEnd(17)}${ms(b.chunkStepSum)} ms; ` +
-              `updateClass as a whole ${ms(b.updateClass).trim()} ms`);
-  console.log(`  gram matMul ${b.gramMatMulGflops.toFixed(2)} GFLOP/s; ` +
-              `floor over 2048-row chunks: ` +
+  console.log(`  ${'sum of steps'.padEnd(20)}${ms(b.chunkStepSum)} ms; ` +
+              `updateRows as a whole ${ms(b.updateRows).trim()} ms`);
+  console.log(`  context: upload of rows and their transpose ` +
+              `${ms(b.context.upload).trim()} ms, one full Gram matMul ` +
+              `${ms(b.context.gramFullMatMul).trim()} ms`);
+  console.log(`  ${b.blocks} column blocks: ` +
+              `${(b.gramBlockFlopShare * 100).toFixed(0)}% of the full ` +
+              `product's flops, ${b.gramBlocksGflops.toFixed(2)} GFLOP/s ` +
+              `(full product ${b.gramFullGflops.toFixed(2)}); floor over ` +
+              `2048-row chunks: ` +
               `${b.floorChunkedSeconds.map(fmtLap).join(', ')}`);
   console.log(`classPcaFromStatistics once: ${fmtLap(b.fromStatistics)}`);
   const least = (laps: Lap[]) => `${stat(laps.map(l => l.wall)).min
                                        .toFixed(3)} s`;
-  console.log(`whole passes (${b.passes.chunks} chunks, least of ` +
-              `${b.passes.gather.length}): gather ${least(b.passes.gather)}` +
-              `; updateClass on gathered chunks ` +
-              `${least(b.passes.updateClass)}; its ops unchecked ` +
-              `${least(b.passes.uncheckedOps)}; Gram products only ` +
-              `${least(b.passes.gramOnly)}`);
+  const p = b.passes;
+  console.log(`whole passes (${p.chunks} chunks, least of ` +
+              `${p.updateRows.length}): updateRows ${least(p.updateRows)}` +
+              `; host centring+transpose ${least(p.centring)}; block ` +
+              `products + accumulation ${least(p.blocksAccumulated)}; block ` +
+              `products only ${least(p.blockProducts)}; full Gram ` +
+              `products only ${least(p.gramOnly)}`);
   console.log(`eigen iteration (m = ${b.eigenBasisRows}): ` +
               Object.entries(b.eigenIteration)
                   .map(([k, v]) => `${k} ${ms(v).trim()} ms`).join(', '));

@@ -1,15 +1,19 @@
 /**
- * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts and,
- * when present, bench/monitor-overhead.ts (monitor-overhead-<backend>.json).
+ * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts,
+ * bench/fit-mlp.ts and, when present, bench/monitor-overhead.ts
+ * (monitor-overhead-<backend>.json), and the plots next to it.
  *
- *   npx ts-node --transpile-only bench/report.ts [FILE.json ...]
+ *   npx ts-node --transpile-only bench/report.ts [--out FILE.md]
+ *       [FILE.json ...]
  *
- * Without arguments it takes, for each backend, the newest full (not
- * `--quick`) result in bench/results/. Every figure in the document comes
- * from those files; nothing is typed by hand.
+ * Without files it takes, for each benchmark and backend, the newest full
+ * (not `--quick`) result in bench/results/. Every figure in the document
+ * comes from those files; nothing is typed by hand.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
+import {fitSections, FitResult} from './report-fit';
 
 interface Stat {
   median: number;
@@ -32,11 +36,16 @@ interface Breakdown {
   reps: number;
   chunkRows: number;
   chunksPerPass: number;
+  blocks: number;
   chunk: Record<string, number>;
+  chunkStepSum: number;
+  context: {upload: number, gramFullMatMul: number, firstChunkMean: number};
   perPass: Record<string, number>;
-  updateClass: number;
+  updateRows: number;
   fromStatistics: Lap;
-  gramMatMulGflops: number;
+  gramBlocksGflops: number;
+  gramFullGflops: number;
+  gramBlockFlopShare: number;
   eigenBasisRows: number;
   eigenIteration: {
     perIteration?: number, qTimesA: number, basisGram: number,
@@ -46,6 +55,8 @@ interface Breakdown {
   passes?: Passes;
 }
 interface Result {
+  benchmark: 'class-pca';
+  formatVersion: number;
   date: string;
   command: string;
   backend: string;
@@ -82,17 +93,29 @@ interface Result {
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
-const OUT = path.join(ROOT, 'docs', 'BENCHMARKS.md');
 
-function pick(files: string[]): Array<{file: string, r: Result}> {
-  const all = files.map(file => ({
-    file,
-    r: JSON.parse(fs.readFileSync(file, 'utf8')) as Result,
-  }));
-  if (process.argv.length > 2) {
+/** The command line: `--out FILE` and result files. */
+function parseArgs(argv: string[]) {
+  let out = path.join(ROOT, 'docs', 'BENCHMARKS.md');
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') {
+      out = path.resolve(argv[++i]);
+    } else {
+      files.push(path.resolve(argv[i]));
+    }
+  }
+  return {out, files};
+}
+
+/** For each backend, the newest full result (all of `given` if any). */
+function pick<R extends {backend: string, quick: boolean, date: string}>(
+    all: Array<{file: string, r: R}>, given: boolean):
+    Array<{file: string, r: R}> {
+  if (given) {
     return all;
   }
-  const newest = new Map<string, {file: string, r: Result}>();
+  const newest = new Map<string, {file: string, r: R}>();
   for (const e of all.filter(e => !e.r.quick)) {
     const seen = newest.get(e.r.backend);
     if (seen === undefined || seen.r.date < e.r.date) {
@@ -126,7 +149,9 @@ function resultTable(r: Result): string[] {
     row(`floor: \`matMul(xt, x)\`${r.raw.floorMode === 'full' ? '' :
                                    ` (${r.raw.floorMode})`}`,
         s.floor, 1, 1),
-    row('statistics (`ClassStatistics.updateClass`)', s.statistics,
+    row(currentPath(r) ? 'statistics (`ClassStatistics.updateRows`)' :
+                         'statistics (old path: `gatherRows` + `updateClass`)',
+        s.statistics,
         s.statistics.ratioToFloor, s.statistics.ratioToFloorCpu),
     row('second moments (10 × `secondMoment`)', s.matrices),
     row(`eigensolver (\`topEigen\`, ${s.eigen.iterations} iterations)`,
@@ -168,68 +193,98 @@ interface Part {
   seconds: number;
 }
 
+/** The parts of classPca after the statistics, shared by both splits. */
+function afterStatistics(r: Result): Part[] {
+  const s = r.summary;
+  return [
+    {name: 'moments', what: 'the 10 second moments from the accumulators',
+     seconds: best(s.matrices)},
+    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
+         `(${s.eigen.iterations} subspace iterations over the ` +
+         `${r.data.numClasses} classes)`,
+     seconds: best(s.eigen)},
+    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
+         'mean and covariance, per-class projections, matrix checks, ' +
+         'yielding between batches',
+     seconds: best(s.classPca) - best(s.statistics) -
+         best(s.matrices) - best(s.eigen)},
+  ];
+}
+
 /**
  * classPca's least wall time minus the floor's, split into parts that add
  * up to it exactly: each part is the difference of two measured times.
  * Least times (over the runs, or the rounds of the passes) are used
  * throughout, as the least disturbed by other processes.
  */
-/** The parts of classPca after the statistics, shared by both splits. */
-function afterStatistics(r: Result): Part[] {
-  const s = r.summary;
-  return [
-    {name: 'moments', what: 'the 10 second moments from the accumulators',
-     seconds: s.matrices.wall.min},
-    {name: 'eigen', what: `the eigensolver \`topEigen\` ` +
-         `(${s.eigen.iterations} subspace iterations over the ` +
-         `${r.data.numClasses} classes)`,
-     seconds: s.eigen.wall.min},
-    {name: 'other', what: 'the rest of `classPca`: label reading, data ' +
-         'mean and covariance, per-class projections, matrix checks, ' +
-         'yielding between batches',
-     seconds: s.classPca.wall.min - s.statistics.wall.min -
-         s.matrices.wall.min - s.eigen.wall.min},
-  ];
-}
-
 function excessParts(r: Result): Part[] {
   const s = r.summary;
-  const p = (r.breakdown as Breakdown).passes as Passes;
+  const b = r.breakdown as Breakdown;
+  const p = b.passes as Passes;
+  const gram = least(p.gramOnly);
+  const products = least(p.blockProducts);
   return [
-    {name: 'chunking', what: `the Gram products in ` +
-         `${int(r.options.batchSize)}-row class chunks instead of one ` +
-         `product` + (least(p.gramOnly) < s.floor.wall.min ?
-                          ' (negative: the chunks are faster)' : ''),
-     seconds: least(p.gramOnly) - s.floor.wall.min},
-    {name: 'accumulateOps', what: 'the other ops of the accumulation: ' +
-         'shift, centring `sub`, `transpose`, column-sum matMul',
-     seconds: least(p.uncheckedOps) - least(p.gramOnly)},
-    {name: 'checks', what: '`updateClass`\'s checks: `checkRows`, the ' +
-         'class label, `checkFinite` (a kernel and a read-back per chunk), ' +
-         'and the sum accumulator',
-     seconds: least(p.updateClass) - least(p.uncheckedOps)},
-    {name: 'gather', what: '`gatherRows`: host copy of each chunk\'s rows ' +
-         'into a new tensor',
-     seconds: least(p.gather)},
-    {name: 'interaction', what: 'gathering and updating in one loop rather ' +
-         'than in separate passes (allocation, garbage collection, caches)',
-     seconds: s.statistics.wall.min - least(p.gather) -
-         least(p.updateClass)},
+    {name: 'chunking', what: `one full Gram product per ` +
+         `${int(r.options.batchSize)}-row class chunk instead of one ` +
+         `product for all rows` + (gram < best(s.floor) ?
+                                       ' (negative: the chunks are faster)' :
+                                       ''),
+     seconds: gram - best(s.floor)},
+    {name: 'blocks', what: `the ${b.blocks}-block symmetric Gram ` +
+         `(${s1(b.gramBlockFlopShare * 100)}% of the flops, operands ` +
+         `uploaded from the host) instead of the full product per chunk` +
+         (products < gram ? ' (negative: the blocks are faster)' : ''),
+     seconds: products - gram},
+    {name: 'accumulation', what: `the accumulation \`add\`s of the ` +
+         `${b.blocks * (b.blocks + 1) / 2} blocks per chunk`,
+     seconds: least(p.blocksAccumulated) - products},
+    {name: 'centring', what: 'host centring, finite check and transpose ' +
+         'of each chunk (`centredRows`: row copy, shift, column sums, ' +
+         'tiled transpose)',
+     seconds: least(p.centring)},
+    {name: 'rest', what: 'the rest of `updateRows`: argument and row ' +
+         'checks, the sum upload and add, keeping and disposing, and ' +
+         'running centring and products in one loop (allocation, caches)',
+     seconds: least(p.updateRows) - least(p.centring) -
+         least(p.blocksAccumulated)},
+    {name: 'loop', what: 'the statistics step beyond the bare ' +
+         '`updateRows` pass: labels, grouping by class, the first read-' +
+         'back, and the run-to-run difference between the two measurements',
+     seconds: best(s.statistics) - least(p.updateRows)},
     ...afterStatistics(r),
   ];
 }
 
 interface Passes {
   chunks: number;
-  gather: Lap[];
-  updateClass: Lap[];
-  uncheckedOps: Lap[];
+  updateRows: Lap[];
+  centring: Lap[];
+  blocksAccumulated: Lap[];
+  blockProducts: Lap[];
   gramOnly: Lap[];
 }
 
-/** The least wall time of some laps: the least disturbed. */
+/**
+ * What the split of classPca − floor is measured in: wall seconds, or CPU
+ * seconds when the machine was busy (load average above half the cores),
+ * since waiting for a core then dwarfs the differences.
+ */
+let basis: 'wall'|'cpu' = 'wall';
+
+/** The least time of some laps, on the basis: the least disturbed. */
 function least(laps: Lap[]): number {
-  return Math.min(...laps.map(l => l.wall));
+  return Math.min(...laps.map(l => l[basis]));
+}
+
+/** The least time of a summarized step, on the basis. */
+function best(v: Summarized): number {
+  return v[basis].min;
+}
+
+/** Whether the run's load average exceeded half the cores. */
+function busy(r: Result): boolean {
+  const loads = [r.load.atStart[0], ...r.load.perRun.map(l => l.after)];
+  return Math.max(...loads) > r.machine.nproc / 2;
 }
 
 const NEXT_STEP: Record<string, string> = {
@@ -237,33 +292,32 @@ const NEXT_STEP: Record<string, string> = {
       'broken down below): fewer iterations (a better start, a larger ' +
       'block), less per-iteration work besides the Q·A product, or one ' +
       'product for all classes per iteration.',
-  accumulateOps: 'The ops around the Gram product are the first place to ' +
-      'look, the transpose above all: the host copy in `gatherRows` could ' +
-      'write the rows in both layouts (and centred) in the same pass, so ' +
-      'that no transpose kernel runs.',
-  gather: 'The host row copy is the first place to look: copying the rows ' +
-      'of each class once into class order (or reading them in place when ' +
-      'they are contiguous) would save most of it.',
-  checks: 'The per-chunk checks are the first place to look: one finite ' +
-      'check on the whole input, or one folded into the host copy, would ' +
-      'replace a kernel and a read-back per chunk.',
-  interaction: 'Allocation is the first place to look: each chunk makes ' +
-      'fresh rows-sized tensors (the copy, the centred rows, their ' +
-      'transpose); reusing buffers would take the pressure off.',
+  centring: 'The host centring and transpose are the first place to look: ' +
+      'the tiled transpose of each chunk is plain JavaScript; writing the ' +
+      'transposed copy straight from the source rows (one pass instead of ' +
+      'two), or doing it in the wasm module, would save most of it.',
+  accumulation: 'The accumulation is the first place to look: one `add` ' +
+      'per block and chunk makes many small kernels; summing larger ' +
+      'chunks per class before adding, or accumulating into one buffer, ' +
+      'would cut their number.',
+  blocks: 'The blocked Gram is the first place to look: the operand ' +
+      'uploads and the many smaller products cost more than the flops they ' +
+      'save.',
+  rest: 'The per-chunk bookkeeping of `updateRows` is the first place to ' +
+      'look (allocation of the centred copies and their uploads).',
+  loop: 'The statistics loop around `updateRows` is the first place to ' +
+      'look.',
   other: 'The work around the solve in `classPca` is the first place to ' +
       'look.',
   moments: 'Forming the second moments is the first place to look.',
 };
 
 const STEP_LABEL: Record<string, string> = {
-  gatherRows: '`gatherRows`',
-  checkFinite: '`checkFinite`',
-  sub: 'centring `sub`',
-  transpose: '`transpose`',
-  gramMatMul: 'Gram matMul',
-  sumMatMul: 'column-sum matMul',
-  accumulateAdd: 'accumulator `add`',
-  firstChunkMean: 'shift `mean` (first chunk of a class)',
+  hostCopy: 'host row copy (`copyRows`)',
+  hostCentreTranspose: 'host centring, finite check, transpose',
+  gramBlocks: 'symmetric block Gram (uploads and products)',
+  accumulateAdd: 'accumulator `add`s (blocks and sum)',
+  firstChunkMean: 'shift mean (first chunk of a class)',
   labelsAndGrouping: 'labels and grouping',
 };
 
@@ -313,75 +367,114 @@ const MIN_ROUNDS = 3;
 function coarseParts(r: Result): Part[] {
   const s = r.summary;
   return [
-    {name: 'statistics', what: 'statistics beyond the floor (gathers, ' +
-         'checks, centring, transpose, sums, chunking; see the per-step ' +
-         'table)',
-     seconds: s.statistics.wall.min - s.floor.wall.min},
+    {name: 'statistics', what: 'statistics beyond the floor (host ' +
+         'centring and transpose, block products, accumulation, chunking; ' +
+         'see the per-step table)',
+     seconds: best(s.statistics) - best(s.floor)},
     ...afterStatistics(r),
   ];
 }
 
-/** Per-step costs other than the Gram product, as parts. */
+/** Per-step costs other than the Gram products, as parts. */
 function stepParts(b: Breakdown): Part[] {
   return Object.entries(b.perPass)
-      .filter(([name]) => name !== 'gramMatMul')
+      .filter(([name]) => name !== 'gramBlocks')
       .map(([name, seconds]) => ({
-             name: name === 'transpose' || name === 'sub' ||
-                     name === 'sumMatMul' ? 'accumulateOps' :
-                 name === 'gatherRows' ? 'gather' :
-                 name === 'checkFinite' ? 'checks' : name,
+             name: name === 'hostCopy' || name === 'hostCentreTranspose' ?
+                 'centring' :
+                 name === 'accumulateAdd' ? 'accumulation' : name,
              what: `${STEP_LABEL[name] ?? name} (per-step estimate)`,
              seconds,
            }));
 }
 
+/** Whether `r` measured the statistics path of updateRows (8c03d3e). */
+function currentPath(r: Result): boolean {
+  return (r.formatVersion ?? 1) >= 2;
+}
+
 function whereTimeGoes(r: Result): string[] {
   const b = r.breakdown;
   const s = r.summary;
+  if (!currentPath(r)) {
+    return [`### ${r.backend}`, '',
+            `The ${r.backend} run (commit ` +
+                `\`${r.git.commit?.slice(0, 10)}\`) predates the present ` +
+                `statistics path (host centring and symmetric blocks, ` +
+                `commit 8c03d3e): its breakdown measured steps that no ` +
+                `longer exist (gather, \`checkFinite\` kernel, \`sub\`, ` +
+                `\`transpose\`, column-sum matMul) and is not shown. Rerun ` +
+                `\`bench/class-pca.ts --backend ${r.backend} --breakdown\`.`];
+  }
   if (b === null || b.passes === undefined) {
     return [`No breakdown in the ${r.backend} run (run with ` +
             `\`--breakdown\`).`];
   }
+  basis = busy(r) ? 'cpu' : 'wall';
+  const unit = basis === 'cpu' ? 'CPU s' : 's';
+  const basisNote = basis === 'cpu' ?
+      `The machine was busy during this run (1-minute load average up to ` +
+          `${s2(Math.max(r.load.atStart[0],
+                         ...r.load.perRun.map(l => l.after)))} on ` +
+          `${r.machine.nproc} cores), so waiting for a core swamped the wall ` +
+          `times; this split therefore uses CPU seconds of the process ` +
+          `(least over runs and rounds), which leave that waiting out. ` :
+      '';
   const pass = b.passes;
-  const fine = pass.gather.length >= MIN_ROUNDS;
+  const fine = pass.updateRows.length >= MIN_ROUNDS;
   const parts = fine ? excessParts(r) : coarseParts(r);
-  const total = s.classPca.wall.min - s.floor.wall.min;
+  const total = best(s.classPca) - best(s.floor);
   // Candidates for the largest cost beyond the matMul: the parts that name
   // one cause, and, in the coarse view, the per-step estimates.
-  const ranked = [...parts.filter(p => p.name !== 'chunking' &&
-                                       p.name !== 'statistics'),
+  const ranked = [...parts.filter(p => !['chunking', 'statistics', 'loop',
+                                        'blocks'].includes(p.name)),
                   ...(fine ? [] : stepParts(b))]
                      .sort((x, y) => y.seconds - x.seconds);
   const top = ranked[0];
-  const chunked = Math.min(...b.floorChunkedSeconds.map(l => l.wall));
-  const passes = `the gathers alone ${s3(least(pass.gather))} s; ` +
-      `\`updateClass\` on chunks gathered beforehand ` +
-      `${s3(least(pass.updateClass))} s; its ops without the checks ` +
-      `${s3(least(pass.uncheckedOps))} s; the Gram products and their sum ` +
-      `alone, on chunks transposed beforehand, ${s3(least(pass.gramOnly))} s`;
+  const chunked = least(b.floorChunkedSeconds);
+  const passes = `\`updateRows\` on every chunk ` +
+      `${s3(least(pass.updateRows))} ${unit}; the host centring and ` +
+      `transpose alone ${s3(least(pass.centring))} ${unit}; on chunks ` +
+      `centred beforehand, the ${b.blocks}-block Gram products and their ` +
+      `accumulation ${s3(least(pass.blocksAccumulated))} ${unit}, the ` +
+      `block products alone ${s3(least(pass.blockProducts))} ${unit}; one ` +
+      `full Gram product per chunk and its sum, on chunks transposed ` +
+      `beforehand, ${s3(least(pass.gramOnly))} ${unit}`;
   const intro = fine ?
-      [`In its fastest run classPca took ${s3(s.classPca.wall.min)} s, the ` +
-           `floor ${s3(s.floor.wall.min)} s in its fastest: ${s3(total)} s ` +
+      [basisNote +
+           `In its fastest run classPca took ${s3(best(s.classPca))} ` +
+           `${unit}, the floor ${s3(best(s.floor))} ${unit} in its ` +
+           `fastest: ${s3(total)} ${unit} ` +
            `more. To split that, the statistics loop was also run whole ` +
            `with parts of its work taken away (${pass.chunks} chunks, ` +
-           `${pass.gather.length} interleaved rounds, least time): ` +
+           `${pass.updateRows.length} interleaved rounds, least time): ` +
            `${passes}. With the fastest runs of the statistics, second ` +
            `moments, eigensolver and classPca, the differences add up to ` +
-           `the ${s3(total)} s:`] :
-      [`classPca took ${s3(s.classPca.wall.min)} s, the floor ` +
-           `${s3(s.floor.wall.min)} s: ${s3(total)} s more, split as ` +
+           `the ${s3(total)} ${unit}:`] :
+      [basisNote + `classPca took ${s3(best(s.classPca))} ${unit}, the ` +
+           `floor ${s3(best(s.floor))} ${unit}: ${s3(total)} ${unit} more, ` +
+           `split as ` +
            `below (single runs, so each part carries the run-to-run noise, ` +
            `which this run does not measure).`];
+  const loop = parts.find(p => p.name === 'loop');
+  const loopNote = loop === undefined || loop.seconds >= 0 ? '' :
+      ` The statistics step took less than the bare \`updateRows\` pass ` +
+          `of the ablation (${s3(loop.seconds)} ${unit}): the ablation ` +
+          `keeps every chunk's centred copy and tensors alive for its other ` +
+          `passes, which makes more work for the garbage collector, so the ` +
+          `"rest of \`updateRows\`" above is overstated by up to ` +
+          `${s3(-loop.seconds)} ${unit}.`;
   const caveat = fine ?
       `Each part is a difference of times that themselves vary from run to ` +
           `run (the floor's ${r.runs} runs spread over ` +
-          `${s3(s.floor.wall.max - s.floor.wall.min)} s, the statistics' ` +
-          `over ${s3(s.statistics.wall.max - s.statistics.wall.min)} s), ` +
+          `${s3(s.floor[basis].max - best(s.floor))} ${unit}, the ` +
+          `statistics' over ` +
+          `${s3(s.statistics[basis].max - best(s.statistics))} ${unit}), ` +
           `so parts smaller than that are not resolved; the per-step table ` +
-          `below is the finer view.` :
+          `below is the finer view.` + loopNote :
       `The statistics were also run whole with parts of their work taken ` +
-          `away, but in ${pass.gather.length} round` +
-          `${pass.gather.length === 1 ? '' : 's'} only (${passes}); ` +
+          `away, but in ${pass.updateRows.length} round` +
+          `${pass.updateRows.length === 1 ? '' : 's'} only (${passes}); ` +
           `fewer than ${MIN_ROUNDS} rounds do not separate these parts from ` +
           `the noise, so the statistics are split by the per-step table ` +
           `below instead.`;
@@ -390,7 +483,7 @@ function whereTimeGoes(r: Result): string[] {
     '',
     ...intro,
     '',
-    '| part of classPca − floor | seconds |',
+    `| part of classPca − floor | ${unit} |`,
     '|---|---:|',
     ...parts.map(p => `| ${p.what} | ${s3(p.seconds)} |`),
     `| **total** | **${s3(parts.reduce((a, p) => a + p.seconds, 0))}** |`,
@@ -398,24 +491,27 @@ function whereTimeGoes(r: Result): string[] {
     caveat,
     '',
     `The largest cost beyond the matMul is **${top.what}**, ` +
-        `${s3(top.seconds)} s (${s1(top.seconds / total * 100)}% of the ` +
-        `excess), then ${ranked[1].what}, ${s3(ranked[1].seconds)} s. ` +
+        `${s3(top.seconds)} ${unit} (${s1(top.seconds / total * 100)}% of ` +
+        `the excess), then ${ranked[1].what}, ${s3(ranked[1].seconds)} ` +
+        `${unit}. ` +
         (NEXT_STEP[top.name] ?? ''),
     '',
     `For reference, xᵀx over ${int(r.options.batchSize)}-row chunks in ` +
         `row order (\`bench\` floor, chunked) took ` +
-        `${b.floorChunkedSeconds.map(l => s3(l.wall)).join(', ')} s, best ` +
-        `${s3(chunked)} s: ${s2(chunked / s.floor.wall.min)}× the ` +
+        `${b.floorChunkedSeconds.map(l => s3(l[basis])).join(', ')} ` +
+        `${unit}, best ${s3(chunked)} ${unit}: ` +
+        `${s2(chunked / best(s.floor))}× the ` +
         `single product's best` +
-        (chunked < s.floor.wall.min ?
+        (chunked < best(s.floor) ?
              `, so against that stricter floor classPca's best is ` +
-                 `${s2(s.classPca.wall.min / chunked)}×.` :
+                 `${s2(best(s.classPca) / chunked)}×.` :
              '.'),
     '',
-    `Per step of one ${int(b.chunkRows)}-row chunk (least of ${b.reps} ` +
-        `repetitions, scaled to a pass: × rows/${int(b.chunkRows)}, or × ` +
-        `${b.chunksPerPass} chunks for the accumulator add, × ` +
-        `${r.data.numClasses} first chunks for the shift mean):`,
+    `Per step of \`updateRows\` on one ${int(b.chunkRows)}-row chunk ` +
+        `(wall time, least of ${b.reps} repetitions, scaled to a pass: × ` +
+        `rows/${int(b.chunkRows)}, or × ${b.chunksPerPass} chunks for the ` +
+        `accumulator adds, × ${r.data.numClasses} first chunks for the ` +
+        `shift mean):`,
     '',
     '| step | ms per chunk | s per pass |',
     '|---|---:|---:|',
@@ -424,31 +520,61 @@ function whereTimeGoes(r: Result): string[] {
             `${b.chunk[name] === undefined ? '' : ms(b.chunk[name])} | ` +
             `${s3(v)} |`),
     '',
-    `A lone Gram product of a chunk runs at ${s2(b.gramMatMulGflops)} ` +
-        `GFLOP/s, against ${s2(s.floor.gflops ?? NaN)} for the single ` +
-        `full-size product.`,
+    `The steps add up to ${ms(b.chunkStepSum)} ms per chunk; ` +
+        `\`updateRows\` on one chunk as a whole took ${ms(b.updateRows)} ms. ` +
+        `The ${b.blocks}-block Gram of a chunk does ` +
+        `${s1(b.gramBlockFlopShare * 100)}% of the full product's flops at ` +
+        `${s2(b.gramBlocksGflops)} GFLOP/s (uploads included); one full ` +
+        `Gram matMul of the chunk, for comparison, took ` +
+        `${ms(b.context.gramFullMatMul)} ms (${s2(b.gramFullGflops)} ` +
+        `GFLOP/s), and uploading the centred rows and their transpose ` +
+        `${ms(b.context.upload)} ms. The single full-size product (the ` +
+        `floor) runs at ${s2(s.floor.gflops ?? NaN)} GFLOP/s.`,
     '',
     eigenParagraph(r),
   ];
 }
 
 function main() {
-  const files = process.argv.length > 2 ?
-      process.argv.slice(2) :
+  const args = parseArgs(process.argv.slice(2));
+  const OUT = args.out;
+  const given = args.files.length > 0;
+  const files = given ? args.files :
       fs.readdirSync(RESULTS)
-          .filter(f => f.startsWith('class-pca-') && f.endsWith('.json'))
+          .filter(f => f.endsWith('.json') && !f.startsWith('monitor-'))
           .map(f => path.join(RESULTS, f));
-  const chosen = pick(files);
-  if (chosen.length === 0) {
+  const all = files.map(file => ({
+    file, r: JSON.parse(fs.readFileSync(file, 'utf8')),
+  }));
+  // Results written before the `benchmark` field are class-pca's.
+  const chosen = pick(all.filter(e => (e.r.benchmark ?? 'class-pca') ===
+                                      'class-pca') as
+                          Array<{file: string, r: Result}>, given);
+  const fits = pick(all.filter(e => e.r.benchmark === 'fit-mlp') as
+                        Array<{file: string, r: FitResult}>, given);
+  const monitors = fs.readdirSync(RESULTS).filter(
+      f => f.startsWith('monitor-') && f.endsWith('.json')).sort();
+  const monitor = monitors.length === 0 ? null :
+      path.relative(ROOT, path.join(RESULTS, monitors[monitors.length - 1]));
+  const rel = (f: string) => path.relative(ROOT, f);
+  if (chosen.length === 0 && fits.length === 0) {
     process.stderr.write(
         'bench/report: no full results in bench/results; run ' +
         '`npm run bench -- --backend wasm` first.\n');
     process.exit(2);
   }
+  if (chosen.length === 0) {
+    // A quick run without the training split: fit-mlp only.
+    fs.mkdirSync(path.dirname(OUT), {recursive: true});
+    fs.writeFileSync(OUT, ['# Benchmarks', '', ...fitSections(
+        fits, monitor, path.dirname(OUT), rel).map(
+        line => line.startsWith('#') ? `#${line}` : line)].join('\n'));
+    process.stdout.write(`wrote ${rel(OUT)}\n`);
+    return;
+  }
   const first = chosen[0].r;
   const m = first.machine;
   const g = first.goals;
-  const rel = (f: string) => path.relative(ROOT, f);
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -460,9 +586,13 @@ function main() {
         `${int(first.data.rows)}×${first.data.dim}, pixels/255, ` +
         `${first.data.numClasses} classes, ${first.options.components} ` +
         'components per class) against the matMul floor, measured by ' +
-        '`bench/class-pca.ts`.',
+        '`bench/class-pca.ts`; then fitByPCA against `model.fit` on the ' +
+        'MLP 784-256-256-10, measured by `bench/fit-mlp.ts` (from ' +
+        '"fitByPCA against model.fit" on). `npm run bench` runs both and ' +
+        'this report.',
     '',
-    'Sources: ' + chosen.map(c => `\`${rel(c.file)}\``).join(', ') + '.',
+    'Sources: ' + [...chosen, ...fits].map(c => `\`${rel(c.file)}\``)
+        .join(', ') + '.',
     '',
     '## Machine',
     '',
@@ -501,9 +631,12 @@ function main() {
     '- **floor**: one `tf.matMul(xt, x)` with `xt` transposed beforehand ' +
         '(untimed): xᵀx for all rows in the layout that is fast on wasm. ' +
         '2·N·d² flops.',
-    '- **statistics**: `new ClassStatistics` and class-grouped ' +
-        '`updateClass` over `gatherRows` chunks of ' +
-        `${int(first.options.batchSize)} rows, as \`classPca\` does; ` +
+    '- **statistics**: `new ClassStatistics` and ' +
+        '`updateRows(c, x, rows)` over each class\'s rows in chunks of ' +
+        `${int(first.options.batchSize)}, as \`classPca\` does: each ` +
+        'chunk is centred, checked and transposed on the host ' +
+        '(`centredRows`) and its Gram built as symmetric column blocks ' +
+        '(`gramBlocksFromHost`), then added to the class accumulators; ' +
         'GFLOP/s counts 2·N·d².',
     '- **second moments** and **eigensolver**: the 10 matrices ' +
         '`secondMoment(c)`, then `topEigen` on them; its GFLOP/s counts ' +
@@ -571,7 +704,11 @@ function main() {
         Math.min(...r.breakdown.floorChunkedSeconds.map(l => l.wall));
     out.push(
         `- **Whole class-based PCA within ${g.ratioToFloor}× the matMul ` +
-        `floor, ${r.backend}**${r.runs === 1 ? ' (one run)' : ''}: ` +
+        `floor, ${r.backend}**${r.runs === 1 ? ' (one run)' : ''}` +
+        (currentPath(r) ? '' :
+             ` (measured on the old statistics path, commit ` +
+                 `${r.git.commit?.slice(0, 7)})`) +
+        ': ' +
         `${s2(c.ratioToFloor ?? NaN)}× by median wall ` +
         `time, ${s2(c.ratioToFloorCpu ?? NaN)}× by CPU seconds: ` +
         `${verdict(ok)}.` +
@@ -614,6 +751,9 @@ function main() {
   for (const {r} of chosen) {
     out.push(...whereTimeGoes(r), '');
   }
+  fs.mkdirSync(path.dirname(OUT), {recursive: true});
+  out.push(...fitSections(fits, monitor, path.dirname(OUT), rel)
+                .map(line => line.startsWith('#') ? `#${line}` : line));
   const monitorFiles = fs.readdirSync(RESULTS)
                            .filter(f => /^monitor-overhead-.*\.json$/.test(f))
                            .map(f => path.join(RESULTS, f));
@@ -624,8 +764,8 @@ function main() {
   fs.writeFileSync(OUT, out.join('\n'));
   process.stdout.write(
       `wrote ${rel(OUT)} from ` +
-      `${[...chosen.map(c => c.file), ...monitorFiles].map(rel).join(', ')}` +
-      `\n`);
+      `${[...[...chosen, ...fits].map(c => c.file), ...monitorFiles]
+             .map(rel).join(', ')}\n`);
 }
 
 /** What bench/monitor-overhead.ts writes (the parts used here). */

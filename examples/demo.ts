@@ -40,6 +40,8 @@ import {fitByPCA, FitByPcaOptions, FitByPcaReport, LayerReport} from '../src';
 import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
+import {BATCH_SIZE, buildModel, compile, disposeModel, EVALUATION_BATCH,
+        testAccuracy as accuracyOn} from './mlp';
 import {encodeGrayscalePng} from './png';
 import {runMonitorDemo} from './time-scale-demo';
 
@@ -91,15 +93,6 @@ interface DemoOptions {
   /** Whether --epochs and --lr were given (their defaults differ). */
   given: {epochs: boolean, lr: boolean};
 }
-
-/** Batch size of model.fit: the same as fitByPCA's `fitBatchSize`. */
-const BATCH_SIZE = 128;
-
-/**
- * Rows per `model.predict` call when measuring test accuracy. Its default
- * batch of 32 is very slow on `wasm`, where every batch has a fixed cost.
- */
-const EVALUATION_BATCH = 4096;
 
 /** Tiles per class in first-layer.png. */
 const TILES_PER_CLASS = 16;
@@ -400,50 +393,9 @@ function loadSplit(dataDir: string|null): Split {
 // ---------------------------------------------------------------------------
 // Models
 
-/**
- * A fresh MLP 784-units-10 (ReLU, softmax). Layer i's kernel is
- * Glorot-uniform with seed `seed + i`, its bias zero, so every call with
- * the same seed gives the same initial weights.
- */
-function buildModel(units: number[], seed: number): tf.Sequential {
-  const widths = [...units, NUM_CLASSES];
-  return tf.sequential({
-    layers: widths.map((n, i) => tf.layers.dense({
-      ...(i === 0 ? {inputShape: [NUM_PIXELS]} : {}),
-      units: n,
-      activation: i === widths.length - 1 ? 'softmax' : 'relu',
-      kernelInitializer: tf.initializers.glorotUniform({seed: seed + i}),
-    })),
-  });
-}
-
-function compile(model: tf.LayersModel, learningRate: number): void {
-  model.compile({
-    optimizer: tf.train.adam(learningRate),
-    loss: 'sparseCategoricalCrossentropy',
-  });
-}
-
-function disposeModel(model: tf.LayersModel): void {
-  const optimizer = model.optimizer;
-  model.dispose();
-  optimizer?.dispose();
-}
-
 /** The fraction of test rows whose largest output is their class. */
 function testAccuracy(model: tf.LayersModel, data: Split): number {
-  const n = data.xTest.shape[0];
-  let correct = 0;
-  for (let start = 0; start < n; start += EVALUATION_BATCH) {
-    const size = Math.min(EVALUATION_BATCH, n - start);
-    const predicted = tf.tidy(() => tf.argMax(model.predict(
-        tf.slice(data.xTest, start, size), {batchSize: size}) as tf.Tensor2D,
-        1).dataSync());
-    for (let i = 0; i < size; i++) {
-      correct += predicted[i] === data.yTest[start + i] ? 1 : 0;
-    }
-  }
-  return correct / n;
+  return accuracyOn(model, data.xTest, data.yTest);
 }
 
 /** Test accuracy and the seconds it took. */
