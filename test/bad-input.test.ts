@@ -101,7 +101,9 @@ describe('values of x', () => {
                            [1e20, 1e20]]);
     await expectError(
         () => classPcaSync(t, [0, 0, 1, 1], {components: 1}), ValueError,
-        /class 0 overflows float32.*scale x down/);
+        // Caught by the statistics on the host backends, by classPca's
+        // check of the moments elsewhere.
+        /class 0 overflows float32.*scale x down|too large for float32 stat/);
     t.dispose();
   });
 
