@@ -1,5 +1,6 @@
 /**
- * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts.
+ * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts,
+ * and of bench/fit-cnn.ts for its last section (bench/report-fit-cnn.ts).
  *
  *   npx ts-node --transpile-only bench/report.ts [FILE.json ...]
  *
@@ -9,6 +10,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
+import {fitCnnSection} from './report-fit-cnn';
 
 interface Stat {
   median: number;
@@ -613,6 +616,7 @@ function main() {
   for (const {r} of chosen) {
     out.push(...whereTimeGoes(r), '');
   }
+  out.push(...fitCnnSection(RESULTS, ROOT));
   fs.writeFileSync(OUT, out.join('\n'));
   process.stdout.write(`wrote ${rel(OUT)} from ` +
                        `${chosen.map(c => rel(c.file)).join(', ')}\n`);

@@ -56,7 +56,11 @@ export interface FitByPcaOptions {
    * and variance to the mean and variance of their input over the training
    * rows (per channel), with gamma 1 and beta 0, so they normalize it;
    * `'identity'` sets them to pass their input unchanged (mean 0, variance
-   * 1 − ε, gamma 1, beta 0). Defaults to 'data'.
+   * 1 − ε, gamma 1, beta 0). Defaults to 'data': on the demo CNN with a
+   * BatchNormalization layer after each convolution (Fashion-MNIST, 2,000
+   * images per class) it gave 84.9% against 84.2% without
+   * backpropagation, and 82.0% against 78.4% after one fine-tuning epoch,
+   * where batch statistics take over in training (docs/CONV.md).
    */
   batchNormalization?: 'data'|'identity';
   /** Seed of every random choice. Defaults to 0. */
