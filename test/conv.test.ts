@@ -506,6 +506,39 @@ describe('fitByPCA on convolutional models', () => {
        model.dispose();
      }));
 
+  it('reads a tf.data.Dataset, stopping when every budget is met',
+     async () => {
+       const {x, y, labels} = strokes(150, 9);
+       const images = x.arraySync() as number[][][][];
+       let read = 0;
+       const ds = tfl.data.zip({
+                    xs: tfl.data.array(images),
+                    ys: tfl.data.array(labels),
+                  })
+                      .map(e => {
+                        read++;
+                        return e;
+                      })
+                      .batch(10);
+       const model = tfl.sequential({layers: [
+         tfl.layers.conv2d({inputShape: [10, 10, 1], filters: 6,
+                            kernelSize: 3, activation: 'relu'}),
+         tfl.layers.flatten(),
+         tfl.layers.dense({units: 3, activation: 'softmax'}),
+       ]});
+       const report = await withoutLeaks(() => fitByPCA(
+           model, ds as never, undefined,
+           {patchesPerImage: 4, patchesPerClass: 40}));
+       // 10 images of each class give its 40 patches: the conv layer reads
+       // the first 30 images; the output layer then reads all 150.
+       expect(report.layers[0].samples).toBe(120);
+       expect(report.layers[1].samples).toBe(150);
+       expect(read).toBeLessThan(150 + 150);
+       expect(read).toBeGreaterThanOrEqual(150 + 30);
+       tf.dispose([x, y]);
+       model.dispose();
+     });
+
   it('sets BatchNormalization from the data, or to the identity', () =>
      withoutLeaks(async () => {
        const {x, y} = strokes(150, 4);

@@ -77,6 +77,9 @@ export function imagesForBudget(
                       rng.shuffle(r.slice()).slice(0, wanted).sort());
 }
 
+/** Added to the seed of position draws. */
+const POSITION_SEED_OFFSET = 0x2545f491;
+
 /**
  * Draws patch positions image by image, each class within its budget: an
  * image gets `patchesPerImage` positions, or what is left of its class's
@@ -91,7 +94,8 @@ export class PatchSampler {
       private readonly grid: PatchGrid, sampling: PatchSampling,
       numClasses: number, seed: number) {
     this.left = new Array<number>(numClasses).fill(sampling.patchesPerClass);
-    this.rng = new SeededRandom(seed);
+    // Apart from the stream imagesForBudget draws with the same seed.
+    this.rng = new SeededRandom(seed + POSITION_SEED_OFFSET);
     this.perImage = Math.min(sampling.patchesPerImage, grid.positions);
   }
 
