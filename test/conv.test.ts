@@ -659,7 +659,7 @@ describe('fitByPCA on convolutional models', () => {
       ]});
       const before = weightsOf(model);
       await expectError(() => fitByPCA(model, x, y), NotImplementedError,
-                        /'conv2d.*' \(Conv2D\), is the output layer and must be Dense/);
+                        /\(Conv2D\), is the output layer and must be Dense/);
       weightsOf(model).forEach((w, i) => expect(w).toEqual(before[i]));
       tf.dispose([x, y]);
       model.dispose();
@@ -682,7 +682,7 @@ describe('bad input to the convolution API', () => {
          [() => extractPatches(x, null as never),
           /`options` must be an object/],
          [() => extractPatches(x, {kernelSize: [3, 0]}),
-          /`kernelSize` must be a positive integer or two of them, received \[3, 0\]/],
+          /`kernelSize` must be a positive integer or two.*\[3, 0\]/],
          [() => extractPatches(x, {kernelSize: 3, strides: 1.5}),
           /`strides` must be a positive integer.*1\.5/],
          [() => extractPatches(x, {kernelSize: 3, padding: 'causal' as never}),
@@ -753,14 +753,14 @@ describe('bad input to the convolution API', () => {
        const init = new PcaInitializer({x, y, patch: {kernelSize: 5}});
        await expectError(
            () => init.apply([3, 3, 2, 3]), ValueError,
-           /`patch.kernelSize` is 5 but the kernel shape \[3, 3, 2, 3\] has kernel size \[3, 3\]/);
+           /`patch.kernelSize` is 5 but .* has kernel size \[3, 3\]/);
        const plain = new PcaInitializer({x, y});
        await expectError(
            () => plain.apply([3, 3, 4, 3]), ValueError,
            /images have 2 channels \(channelsLast\) but the kernel takes 4/);
        await expectError(
            () => plain.apply([3, 2, 3]), ValueError,
-           /kernel of shape \[3, 2, 3\] from data of shape \[30, 9, 9, 2\]: a Conv1D kernel needs sequences/);
+           /\[3, 2, 3\] from data of shape \[30, 9, 9, 2\]: a Conv1D kernel/);
        await expectError(
            () => plain.apply([2, 2, 2, 2, 3]), NotImplementedError,
            /only Dense .*Conv1D .*Conv2D .*received shape \[2, 2, 2, 2, 3\]/);
