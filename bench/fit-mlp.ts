@@ -48,8 +48,8 @@ import * as os from 'os';
 
 import * as tf from '@tensorflow/tfjs';
 
-import {BATCH_SIZE, buildModel, compile, disposeModel, LEARNING_RATE,
-        testAccuracy} from '../examples/mlp';
+import {BATCH_SIZE, buildMlp, compile, disposeModel, LEARNING_RATE,
+        testAccuracy} from '../examples/models';
 import {FashionMnistData, loadCommittedSplit, loadFashionMnist, NUM_CLASSES,
         NUM_PIXELS} from '../examples/fashion-mnist';
 import {fitByPCA, FitByPcaOptions, LayerReport} from '../src';
@@ -317,7 +317,7 @@ function inputDims(): number[] {
 async function pcaAlone(
     data: Data, run: number, x = data.xTrain, y = data.yTrain):
     Promise<PcaRun> {
-  const model = buildModel(UNITS, run);
+  const model = buildMlp(UNITS, run);
   const before = load1m();
   const memory = new PeakMemory();
   const watch = new Stopwatch();
@@ -349,7 +349,7 @@ interface CurveRun {
  */
 async function pcaFineTune(data: Data, run: number, epochs: number):
     Promise<CurveRun> {
-  const model = buildModel(UNITS, run);
+  const model = buildMlp(UNITS, run);
   compile(model, LEARNING_RATE);
   const excluded = new Excluded();
   const points: Point[] = [];
@@ -394,7 +394,7 @@ async function pcaFineTune(data: Data, run: number, epochs: number):
 /** model.fit from the seeded random initialization, `epochs` epochs. */
 async function modelFit(data: Data, run: number, epochs: number):
     Promise<CurveRun> {
-  const model = buildModel(UNITS, run);
+  const model = buildMlp(UNITS, run);
   compile(model, LEARNING_RATE);
   const excluded = new Excluded();
   const points: Point[] = [];
@@ -452,7 +452,7 @@ async function efficiency(data: Data, samplesPerClass: number):
   const rows = subsetRows(data.trainLabels, samplesPerClass);
   let pca: EfficiencyRow['pca'];
   try {
-    const model = buildModel(UNITS, 0);
+    const model = buildMlp(UNITS, 0);
     const watch = new Stopwatch();
     await fitByPCA(model, data.xTrain, data.yTrain, {samplesPerClass});
     const time = watch.lap();
@@ -468,7 +468,7 @@ async function efficiency(data: Data, samplesPerClass: number):
   idx.dispose();
   const limit = maxEpochs(rows.length);
   try {
-    const model = buildModel(UNITS, 0);
+    const model = buildMlp(UNITS, 0);
     compile(model, LEARNING_RATE);
     const watch = new Stopwatch();
     const h = await model.fit(x, y, {
@@ -563,7 +563,7 @@ async function warmUp(data: Data) {
   const n = 2000;
   const x = tf.slice(data.xTrain, [0, 0], [n, NUM_PIXELS]) as tf.Tensor2D;
   const y = tf.slice(data.yTrain, [0], [n]) as tf.Tensor1D;
-  const model = buildModel(UNITS, 99);
+  const model = buildMlp(UNITS, 99);
   compile(model, LEARNING_RATE);
   await fitByPCA(model, x, y);
   await model.fit(x, y, {epochs: 1, batchSize: BATCH_SIZE, verbose: 0});

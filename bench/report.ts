@@ -1,7 +1,8 @@
 /**
  * Writes docs/BENCHMARKS.md from the JSON files of bench/class-pca.ts,
- * bench/fit-mlp.ts and, when present, bench/monitor-overhead.ts
- * (monitor-overhead-<backend>.json), and the plots next to it.
+ * bench/fit-mlp.ts, bench/fit-cnn.ts (bench/report-fit-cnn.ts) and, when
+ * present, bench/monitor-overhead.ts (monitor-overhead-<backend>.json), and
+ * the plots next to it.
  *
  *   npx ts-node --transpile-only bench/report.ts [--out FILE.md]
  *       [FILE.json ...]
@@ -14,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {fitSections, FitResult} from './report-fit';
+import {fitCnnSection} from './report-fit-cnn';
 
 interface Stat {
   median: number;
@@ -761,6 +763,7 @@ function main() {
     out.push(...monitorSection(
         rel(file), JSON.parse(fs.readFileSync(file, 'utf8'))));
   }
+  out.push(...fitCnnSection(RESULTS, ROOT));
   fs.writeFileSync(OUT, out.join('\n'));
   process.stdout.write(
       `wrote ${rel(OUT)} from ` +

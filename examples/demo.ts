@@ -1,9 +1,10 @@
 /**
  * Fashion-MNIST demo of tfjs-pca: `npm run demo -- [options]`.
  *
- * Trains the same MLP (784-256-256-10 by default, ReLU, softmax) three
- * ways, on the same backend, and prints one table of test accuracy and
- * wall time:
+ * Trains the same model, the MLP 784-256-256-10 (ReLU, softmax) by
+ * default or with `--model cnn` the CNN conv 5×5×32 → max-pool 2 → conv
+ * 5×5×64 → max-pool 2 → dense 10, three ways, on the same backend, and
+ * prints one table of test accuracy and wall time:
  *
  * 1. `fitByPCA(model, x, y)`: every layer computed directly, hidden layers
  *    from the class-based PCA of their input and the output layer in
@@ -11,7 +12,8 @@
  * 2. `fitByPCA(model, x, y, {fineTuneEpochs: 1})`: the same, then one epoch
  *    of ordinary end-to-end training (Adam 1e-3).
  * 3. `model.fit` with Adam 1e-3 from the usual random initialization for
- *    `--epochs` epochs (default 5), batch size 128.
+ *    `--epochs` epochs (default 5 for the MLP, 3 for the CNN), batch size
+ *    128.
  *
  * Each row starts from a fresh model with the same seeded initial weights.
  * Its wall time runs from the call of the method to weights ready; the
@@ -19,7 +21,8 @@
  * fine-tuning epoch of row 2) are left out. The table goes to stdout,
  * progress to stderr, and every figure, the options and the machine's
  * load to `<out>/report.json`, with a picture of the first layer's weights
- * computed by fitByPCA in `<out>/first-layer.png`.
+ * (the CNN's first filters) computed by fitByPCA in
+ * `<out>/first-layer.png`.
  *
  * With `--monitor` it does something else: ordinary SGD training of the
  * same MLP with a TimeScaleMonitor, printing the time-scale table after
@@ -40,10 +43,12 @@ import {fitByPCA, FitByPcaOptions, FitByPcaReport, LayerReport} from '../src';
 import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
-import {BATCH_SIZE, buildModel, compile, disposeModel, EVALUATION_BATCH,
-        testAccuracy as accuracyOn} from './mlp';
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_KERNEL,
+        compile, disposeModel, EVALUATION_BATCH, testAccuracy as accuracyOn}
+    from './models';
 import {encodeGrayscalePng} from './png';
 import {runMonitorDemo} from './time-scale-demo';
+import {registerWasmConv2dGradients} from './wasm-conv2d-grad';
 
 const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 type BackendName = typeof BACKENDS[number];
@@ -53,20 +58,26 @@ const TFJS_NODE_HINT =
     '(it is an optional peer dependency of tfjs-pca):\n' +
     '  npm install @tensorflow/tfjs-node';
 
+const MODELS = ['mlp', 'cnn'] as const;
+type ModelName = typeof MODELS[number];
+
 const USAGE = `Usage: npm run demo -- [options]
 
-Trains the MLP 784-<units>-10 on Fashion-MNIST with fitByPCA (no
+Trains the MLP 784-<units>-10, or the CNN conv 5x5x32 - max-pool 2 - conv
+5x5x64 - max-pool 2 - dense 10, on Fashion-MNIST with fitByPCA (no
 backpropagation), fitByPCA plus one epoch of fine-tuning, and model.fit
 from a random initialization, and prints test accuracy and wall time.
 
 Options:
+  --model NAME    mlp (default) or cnn
   --backend NAME  wasm (default), cpu, or tensorflow (needs
                   @tensorflow/tfjs-node: npm install @tensorflow/tfjs-node)
   --data DIR      folder with the full Fashion-MNIST IDX files (train and
                   t10k), e.g. /usr/share/datasets/fashion-mnist. Defaults to
                   the committed t10k set, split 8,000 train / 2,000 test.
-  --units LIST    hidden layer widths, comma-separated (default 256,256)
-  --epochs N      epochs of the model.fit row (default 5)
+  --units LIST    the MLP's hidden layer widths, comma-separated (default
+                  256,256)
+  --epochs N      epochs of the model.fit row (default 5; 3 for the CNN)
   --seed N        seed of every model's initial weights (default 0)
   --lr X          Adam learning rate of fine-tuning and model.fit
                   (default 0.001)
@@ -81,6 +92,7 @@ Options:
 
 /** Options of one run, as parsed from the command line. */
 interface DemoOptions {
+  model: ModelName;
   backend: BackendName;
   data: string|null;
   units: number[];
@@ -105,10 +117,11 @@ const BACKGROUND = 96;
 
 /** Training and test images with labels, as tensors. */
 interface Split {
-  xTrain: tf.Tensor2D;
+  /** Rows [N, 784] (MLP) or images [N, 28, 28, 1] (CNN). */
+  xTrain: tf.Tensor;
   /** Class indices as float32, as tfjs's sparse losses require. */
   yTrain: tf.Tensor1D;
-  xTest: tf.Tensor2D;
+  xTest: tf.Tensor;
   yTest: Int32Array;
   source: string;
 }
@@ -159,10 +172,11 @@ class UsageError extends Error {}
 
 function parseArgs(argv: string[]): DemoOptions|null {
   const o: DemoOptions = {
+    model: 'mlp',
     backend: 'wasm',
     data: null,
     units: [256, 256],
-    epochs: 5,
+    epochs: 0,
     seed: 0,
     lr: 1e-3,
     out: '',
@@ -184,6 +198,14 @@ function parseArgs(argv: string[]): DemoOptions|null {
     }
     i++;
     switch (flag) {
+      case '--model':
+        if (!(MODELS as readonly string[]).includes(value)) {
+          throw new UsageError(
+              `--model must be one of ${MODELS.join(', ')}, ` +
+              `received "${value}".`);
+        }
+        o.model = value as ModelName;
+        break;
       case '--backend':
         if (!(BACKENDS as readonly string[]).includes(value)) {
           throw new UsageError(
@@ -215,6 +237,13 @@ function parseArgs(argv: string[]): DemoOptions|null {
       default:
         throw new UsageError(`unknown option "${flag}".`);
     }
+  }
+  if (o.monitor && o.model === 'cnn') {
+    throw new UsageError(
+        '--monitor trains the MLP; it does not take --model cnn.');
+  }
+  if (o.epochs === 0) {
+    o.epochs = o.model === 'cnn' ? 3 : 5;
   }
   if (o.out === '') {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -368,7 +397,8 @@ class StderrProgress extends tf.Callback {
 // ---------------------------------------------------------------------------
 // Data
 
-function loadSplit(dataDir: string|null): Split {
+/** Images as rows [N, 784] for the MLP, [N, 28, 28, 1] for the CNN. */
+function loadSplit(dataDir: string|null, model: ModelName): Split {
   let train: FashionMnistData;
   let test: FashionMnistData;
   let source: string;
@@ -381,10 +411,11 @@ function loadSplit(dataDir: string|null): Split {
     test = loadFashionMnist(dataDir, 't10k');
     source = `${dataDir}: train (60,000) and t10k (10,000)`;
   }
+  const shape = model === 'cnn' ? [IMAGE_SIZE, IMAGE_SIZE, 1] : [NUM_PIXELS];
   return {
-    xTrain: tf.tensor2d(train.images, [train.count, NUM_PIXELS]),
+    xTrain: tf.tensor(train.images, [train.count, ...shape]),
     yTrain: tf.tensor1d(Float32Array.from(train.labels), 'float32'),
-    xTest: tf.tensor2d(test.images, [test.count, NUM_PIXELS]),
+    xTest: tf.tensor(test.images, [test.count, ...shape]),
     yTest: test.labels,
     source,
   };
@@ -392,6 +423,14 @@ function loadSplit(dataDir: string|null): Split {
 
 // ---------------------------------------------------------------------------
 // Models
+
+/**
+ * A fresh model of the kind `o.model`, with the same initial weights for
+ * the same seed.
+ */
+function buildModel(o: DemoOptions): tf.Sequential {
+  return o.model === 'cnn' ? buildCnn(o.seed) : buildMlp(o.units, o.seed);
+}
 
 /** The fraction of test rows whose largest output is their class. */
 function testAccuracy(model: tf.LayersModel, data: Split): number {
@@ -424,7 +463,7 @@ function seconds(since: number): number {
  */
 async function byPca(data: Split, o: DemoOptions, fineTuneEpochs: number):
     Promise<{result: MethodResult, kernel: Float32Array}> {
-  const model = buildModel(o.units, o.seed);
+  const model = buildModel(o);
   if (fineTuneEpochs > 0) {
     compile(model, o.lr);
   }
@@ -491,7 +530,7 @@ async function byPca(data: Split, o: DemoOptions, fineTuneEpochs: number):
 /** Row 3: model.fit from the random initialization, test after each epoch. */
 async function byModelFit(data: Split, o: DemoOptions):
     Promise<MethodResult> {
-  const model = buildModel(o.units, o.seed);
+  const model = buildModel(o);
   compile(model, o.lr);
   const accuracies: number[] = [];
   let excluded = 0;
@@ -535,17 +574,34 @@ async function byModelFit(data: Split, o: DemoOptions):
 // ---------------------------------------------------------------------------
 // Picture of the first layer
 
+/** How first-layer weights are drawn: the MLP's or the CNN's. */
+interface TileLayout {
+  /** Weights along each side of a tile: 28 (MLP) or the kernel size. */
+  side: number;
+  /** Screen pixels per weight. */
+  scale: number;
+}
+
+const MLP_TILES: TileLayout = {side: IMAGE_SIZE, scale: TILE_SCALE};
+
+/** A 5×5 filter drawn at 8× is 40 pixels, near an MLP tile's 56. */
+const CNN_TILES: TileLayout = {side: CNN_KERNEL, scale: 8};
+
 /**
  * A grid of first-layer weight images, one row per class and up to
- * TILES_PER_CLASS units per class, each 28×28 tile scaled to its own
- * min/max (black to white). fitByPCA allocates the units to the classes in
- * order, `unitsPerClass[c]` consecutive units for class c (with `pairs`,
- * as +w, −w pairs).
+ * TILES_PER_CLASS units per class, each side×side tile (a 28×28 unit of
+ * the MLP, a 5×5 filter of the CNN) scaled to its own min/max (black to
+ * white). fitByPCA allocates the units to the classes in order,
+ * `unitsPerClass[c]` consecutive units for class c (with `pairs`, as +w,
+ * −w pairs). The kernel is row-major [side·side, units]: a Dense kernel
+ * [784, units], or a Conv2D kernel [5, 5, 1, filters].
  */
 function firstLayerPicture(
-    kernel: Float32Array, units: number, unitsPerClass: number[]):
+    kernel: Float32Array, units: number, unitsPerClass: number[],
+    layout: TileLayout):
     {png: Buffer, width: number, height: number, shown: number[][]} {
-  const tile = IMAGE_SIZE * TILE_SCALE;
+  const {side, scale} = layout;
+  const tile = side * scale;
   const gap = TILE_SCALE;
   const columns = Math.min(TILES_PER_CLASS, Math.max(...unitsPerClass));
   const rows = unitsPerClass.length;
@@ -559,8 +615,8 @@ function firstLayerPicture(
     for (let j = 0; j < Math.min(count, columns); j++) {
       const unit = first + j;
       picked.push(unit);
-      const values = new Float32Array(NUM_PIXELS);
-      for (let p = 0; p < NUM_PIXELS; p++) {
+      const values = new Float32Array(side * side);
+      for (let p = 0; p < side * side; p++) {
         values[p] = kernel[p * units + unit];
       }
       let lo = Infinity;
@@ -573,8 +629,8 @@ function firstLayerPicture(
       const y0 = gap + c * (tile + gap);
       for (let y = 0; y < tile; y++) {
         for (let x = 0; x < tile; x++) {
-          const v = values[Math.floor(y / TILE_SCALE) * IMAGE_SIZE +
-                           Math.floor(x / TILE_SCALE)];
+          const v = values[Math.floor(y / scale) * side +
+                           Math.floor(x / scale)];
           pixels[(y0 + y) * width + x0 + x] =
               hi > lo ? Math.round(255 * (v - lo) / (hi - lo)) : 128;
         }
@@ -663,20 +719,29 @@ async function main(): Promise<void> {
     // tfjs-node brings its own progress bar for verbose: 1.
     tf.registerCallbackConstructor(1, StderrProgress);
   }
+  if (o.backend === 'wasm' && o.model === 'cnn') {
+    // tfjs-backend-wasm cannot train a Conv2D layer without these.
+    registerWasmConv2dGradients();
+  }
 
-  const data = loadSplit(o.data);
+  const data = loadSplit(o.data, o.model);
   const trainCount = data.xTrain.shape[0];
   const testCount = data.xTest.shape[0];
-  const architecture = [NUM_PIXELS, ...o.units, NUM_CLASSES].join('-');
+  const modelName = o.model === 'cnn' ? 'CNN' : 'MLP';
+  const architecture = o.model === 'cnn' ?
+      CNN_ARCHITECTURE :
+      [NUM_PIXELS, ...o.units, NUM_CLASSES].join('-');
   process.stderr.write(
       `backend ${tf.getBackend()}; data: ${data.source}; ` +
-      `${trainCount} train / ${testCount} test images; MLP ` +
+      `${trainCount} train / ${testCount} test images; ${modelName} ` +
       `${architecture}; seed ${o.seed}\n`);
   if (o.monitor) {
     const options = o;
     process.stdout.write(await runMonitorDemo({
       ...data,
-      buildModel: () => buildModel(options.units, options.seed),
+      xTrain: data.xTrain as tf.Tensor2D,
+      xTest: data.xTest as tf.Tensor2D,
+      buildModel: () => buildMlp(options.units, options.seed),
       epochs: o.given.epochs ? o.epochs : null,
       learningRate: o.given.lr ? o.lr : null,
       out: o.out,
@@ -700,9 +765,10 @@ async function main(): Promise<void> {
   const firstLayer = pca.result.fitByPca?.layers[0];
   let picture: {file: string, width: number, height: number,
                 unitsShown: number[][]}|null = null;
+  const layout = o.model === 'cnn' ? CNN_TILES : MLP_TILES;
   if (firstLayer !== undefined && firstLayer.role === 'pca') {
     const p = firstLayerPicture(pca.kernel, firstLayer.units,
-                                firstLayer.unitsPerClass);
+                                firstLayer.unitsPerClass, layout);
     const file = path.join(o.out, 'first-layer.png');
     fs.writeFileSync(file, p.png);
     picture = {file, width: p.width, height: p.height, unitsShown: p.shown};
@@ -713,8 +779,8 @@ async function main(): Promise<void> {
   const error = standardError(fit.testAccuracy, testCount);
   const lines = [
     '',
-    `Fashion-MNIST, ${trainCount} train / ${testCount} test images, MLP ` +
-        `${architecture}, backend ${tf.getBackend()}:`,
+    `Fashion-MNIST, ${trainCount} train / ${testCount} test images, ` +
+        `${modelName} ${architecture}, backend ${tf.getBackend()}:`,
     '',
     text,
     '',
@@ -744,8 +810,9 @@ async function main(): Promise<void> {
       batchSize: BATCH_SIZE,
       optimizer: `adam(${o.lr})`,
       loss: 'sparseCategoricalCrossentropy (float32 class indices)',
-      initialWeights: 'Glorot-uniform kernels with seed (seed + layer ' +
-          'index), zero biases; the same for every row',
+      initialWeights: 'Glorot-uniform kernels with seed (seed + index ' +
+          'among the layers with weights), zero biases; the same for every ' +
+          'row',
       fitByPcaDefaults: FIT_DEFAULTS,
       evaluationBatch: EVALUATION_BATCH,
     },
@@ -774,8 +841,9 @@ async function main(): Promise<void> {
     firstLayerPicture: picture === null ? null : {
       ...picture,
       rows: 'one per class, in class order: ' + CLASS_NAMES.join(', '),
-      tile: `${IMAGE_SIZE}x${IMAGE_SIZE} weights of one unit, drawn at ` +
-          `${TILE_SCALE}x, scaled to its own min (black) and max (white)`,
+      tile: `${layout.side}x${layout.side} weights of one ` +
+          `${o.model === 'cnn' ? 'filter' : 'unit'}, drawn at ` +
+          `${layout.scale}x, scaled to its own min (black) and max (white)`,
     },
     totalSeconds,
   };

@@ -1,14 +1,20 @@
 /**
  * tfjs-pca: class-based PCA for TensorFlow.js.
  *
- * Computes, for each class, the principal components of a layer's input,
- * and turns them into layer weights.
+ * Computes, for each class, the principal components of a layer's input
+ * (for a convolution, of the patches it reads), and turns them into layer
+ * weights.
  *
  * @packageDocumentation
  */
+export {PatchGeometryArgs} from './conv/geometry';
+export {classPcaOfPatches, PatchPcaOptions} from './conv/patch-statistics';
+export {extractPatches, ExtractPatchesOptions} from './conv/patches';
+export {PATCHES_PER_CLASS, PATCHES_PER_IMAGE, PatchSamplingArgs}
+    from './conv/sampling';
 export {NotImplementedError, ValueError} from './errors';
 export {PcaBiasInitializer, PcaInitializer, PcaInitializerArgs,
-        PcaInitializerConfig} from './layers/pca-initializer';
+        PcaInitializerConfig, PcaPatchOptions} from './layers/pca-initializer';
 export {FitByPcaCallback, FitByPcaCallbackArgs} from './fit/callback';
 export {fitByPCA} from './fit/fit-by-pca';
 export {FitByPcaOptions, TopLayer} from './fit/options';

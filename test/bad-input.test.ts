@@ -209,11 +209,14 @@ describe('kernels', () => {
   it('kernelFromPca rejects bad shapes, naming itself', async () => {
     const {x, y} = data();
     const pca = classPcaSync(x, y, {components: 2});
-    for (const shape of [[4, -2], [4, 0], [4, 2, 7]]) {
+    for (const shape of [[4, -2], [4, 0], [8], [1, 1, 1, 4, 2]]) {
       await expectError(
           () => kernelFromPca(pca, shape), ValueError,
-          /^kernelFromPca: a Dense kernel shape/);
+          /^kernelFromPca: a kernel shape is \[inputDim, units\] \(Dense\)/);
     }
+    await expectError(
+        () => kernelFromPca(pca, [4, 2, 7]), ValueError,
+        /shape \[4, 2, 7\].*4 rows \(the product of all axes but the last\)/);
     await expectError(
         () => kernelFromPca(null as never, [4, 2]), ValueError,
         /`pca` must be a classPca result/);

@@ -185,8 +185,14 @@ describe('PcaInitializer', () => {
           () => small.apply([d, 6]), ValueError,
           /shape \[10, 6\] needs 3 components of class 0.*holds 2/);
       await expectError(
-          () => small.apply([3, 3, d, 4]), NotImplementedError,
-          /only Dense kernels.*\[3, 3, 10, 4\]/);
+          () => small.apply([3, 3, d, 4]), ValueError,
+          /shape \[3, 3, 10, 4\] from a class-based PCA of 10 features/);
+      await expectError(
+          () => wrongDim.apply([3, 3, d, 4]), ValueError,
+          /\[3, 3, 10, 4\] from data of shape \[300, 10\]: a Conv2D kernel needs images/);
+      await expectError(
+          () => small.apply([1, 1, 1, d, 4]), NotImplementedError,
+          /only Dense .*\[1, 1, 1, 10, 4\]/);
       x.dispose();
     });
 

@@ -25,6 +25,16 @@ export type TrainingRows = {
  */
 export function forward(
     plan: PlannedLayer[], upTo: number, x: tf.Tensor): tf.Tensor2D {
+  return forwardAny(plan, upTo, x, true) as tf.Tensor2D;
+}
+
+/**
+ * The input of layer `upTo` as the layers below give it; with `asRows`,
+ * throws unless it is rows [batch, features] (a Dense layer's input).
+ */
+function forwardAny(
+    plan: PlannedLayer[], upTo: number, x: tf.Tensor,
+    asRows: boolean): tf.Tensor {
   return tf.tidy(() => {
     let out = x;
     for (let i = 0; i < upTo; i++) {
@@ -34,13 +44,13 @@ export function forward(
         out = plan[i].layer.apply(out, {training: false}) as tf.Tensor;
       }
     }
-    if (out.rank !== 2) {
+    if (asRows && out.rank !== 2) {
       throw new ValueError(
           `fitByPCA: layer '${plan[upTo].layer.name}' receives input of ` +
           `shape [${out.shape.join(', ')}]; Dense layers computed by ` +
           `fitByPCA need [batch, features] (add a Flatten layer).`);
     }
-    return out as tf.Tensor2D;
+    return out;
   });
 }
 
@@ -69,6 +79,15 @@ export interface FeatureBatch {
   classIndex: number|null;
 }
 
+/** One batch of a layer's input in its own shape (e.g. images). */
+export interface InputBatch {
+  input: tf.Tensor;
+  /** The class of every row, or of all rows when `classIndex` is set. */
+  labels: tf.Tensor|null;
+  /** Set when every row of the batch belongs to this class. */
+  classIndex: number|null;
+}
+
 /**
  * Calls `visit` with the input of layer `upTo` for every training batch;
  * tensors are disposed after each call. Tensor rows come grouped by class.
@@ -76,19 +95,47 @@ export interface FeatureBatch {
 export async function forEachFeatureBatch(
     data: TrainingRows, plan: PlannedLayer[], upTo: number, batchSize: number,
     visit: (batch: FeatureBatch) => void): Promise<void> {
+  await streamInputs(data, plan, upTo, batchSize, true, batch => {
+    visit({
+      features: batch.input as tf.Tensor2D,
+      labels: batch.labels,
+      classIndex: batch.classIndex,
+    });
+    return true;
+  });
+}
+
+/**
+ * As {@link forEachFeatureBatch}, with the input in the shape the layers
+ * below give it (images for a convolution), and stopping early when
+ * `visit` returns false.
+ */
+export async function forEachInputBatch(
+    data: TrainingRows, plan: PlannedLayer[], upTo: number, batchSize: number,
+    visit: (batch: InputBatch) => boolean): Promise<void> {
+  await streamInputs(data, plan, upTo, batchSize, false, visit);
+}
+
+async function streamInputs(
+    data: TrainingRows, plan: PlannedLayer[], upTo: number, batchSize: number,
+    asRows: boolean, visit: (batch: InputBatch) => boolean): Promise<void> {
   if (data.kind === 'tensor') {
     for (let c = 0; c < data.rows.length; c++) {
       const rows = data.rows[c];
       for (let start = 0; start < rows.length; start += batchSize) {
-        const input =
+        const batch =
             gatherBatch(data.x, rows.subarray(start, start + batchSize));
-        let features: tf.Tensor2D|undefined;
+        let input: tf.Tensor|undefined;
+        let more = true;
         try {
-          features = forward(plan, upTo, input);
-          visit({features, labels: null, classIndex: c});
+          input = forwardAny(plan, upTo, batch, asRows);
+          more = visit({input, labels: null, classIndex: c});
         } finally {
-          input.dispose();
-          features?.dispose();
+          batch.dispose();
+          input?.dispose();
+        }
+        if (!more) {
+          return;
         }
         // Lets a browser repaint and timers run between batches.
         await tf.nextFrame();
@@ -99,17 +146,21 @@ export async function forEachFeatureBatch(
   const it = await data.dataset.iterator();
   for (let step = await it.next(); !step.done; step = await it.next()) {
     const {xs, ys} = step.value as {xs: tf.Tensor, ys: tf.Tensor};
-    let features: tf.Tensor2D|undefined;
+    let input: tf.Tensor|undefined;
+    let more = true;
     try {
       if (!(xs instanceof tf.Tensor) || !(ys instanceof tf.Tensor)) {
         throw new ValueError(
             'fitByPCA: each dataset element must be {xs, ys} tensors.');
       }
-      features = forward(plan, upTo, xs);
-      visit({features, labels: ys, classIndex: null});
+      input = forwardAny(plan, upTo, xs, asRows);
+      more = visit({input, labels: ys, classIndex: null});
     } finally {
       tf.dispose([xs, ys]);
-      features?.dispose();
+      input?.dispose();
+    }
+    if (!more) {
+      return;
     }
   }
 }

@@ -4,7 +4,8 @@ import {LayersModel, Sequential, layers as tfLayers, sequential}
 
 import {describe, ValueError} from '../errors';
 import {kernelFromPca} from '../layers/kernel';
-import {classPcaFromStatistics, rowsPerClass} from '../pca/class-pca';
+import {ClassPcaResult, classPcaFromStatistics, rowsPerClass}
+    from '../pca/class-pca';
 import {ClassStatistics} from '../stats/class-statistics';
 import {PcaDataset} from '../stats/dataset';
 import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
@@ -19,6 +20,8 @@ import {RidgeReadout} from './readout';
 import {fitSoftmaxReadout, KeptFeatures} from './softmax-readout';
 import {Evaluation, FitByPcaReport, LayerReport} from './report';
 import {ModelSnapshot} from './snapshot';
+import {setBatchNormalization} from './batch-norm';
+import {convLayerPca} from './conv-layer';
 
 /**
  * The output layer's ridge λ when end-to-end training follows. On
@@ -112,6 +115,8 @@ export async function fitByPCA(
       const layerStart = now();
       const report = step.role === 'pca' ?
           await computePcaLayer(plan, step, data, numClasses, o, progress) :
+          step.role === 'normalize' ?
+          await setBatchNormalization(plan, step, data, o, progress) :
           await computeOutputLayer(
               model, plan, step, data, numClasses, o, progress);
       report.seconds = now() - layerStart;
@@ -189,7 +194,7 @@ function checkUnits(
     plan: PlannedLayer[], numClasses: number, o: ResolvedFitOptions) {
   const perUnit = o.pairs ? 2 : 1;
   for (const step of plan.filter(p => p.role === 'pca')) {
-    const units = step.layer.getConfig().units as number;
+    const units = layerWidth(step.layer);
     if (units % perUnit !== 0) {
       throw new ValueError(
           `fitByPCA: layer '${step.layer.name}' has ${units} units; with ` +
@@ -241,18 +246,59 @@ function checkCompiled(model: LayersModel, o: ResolvedFitOptions) {
   }
 }
 
-/** Sets a hidden Dense layer from the class-based PCA of its input. */
+/** Units of a Dense layer, filters of a convolution. */
+function layerWidth(layer: PlannedLayer['layer']): number {
+  const config = layer.getConfig();
+  return (config.units ?? config.filters) as number;
+}
+
+/**
+ * Sets a hidden Dense layer from the class-based PCA of its input rows, or
+ * a Conv2D or Conv1D layer from that of the patches it reads.
+ */
 async function computePcaLayer(
     plan: PlannedLayer[], step: PlannedLayer, data: TrainingRows,
     numClasses: number, o: ResolvedFitOptions,
     progress: ProgressLine): Promise<LayerReport> {
   const layer = step.layer;
-  const units = layer.getConfig().units as number;
+  const units = layerWidth(layer);
   const perUnit = o.pairs ? 2 : 1;
+  const components = units / perUnit;
+  const {pca, samples} = layer.getClassName() === 'Dense' ?
+      await denseLayerPca(plan, step, data, numClasses, components, o,
+                          progress) :
+      await convLayerPca(plan, step, data, numClasses, components, o,
+                         progress)
+          .then(r => ({pca: r.pca, samples: r.patches}));
+  const shape = layer.getWeights()[0].shape;
+  const built = kernelFromPca(
+      pca, shape, {pairs: o.pairs}, `fitByPCA ('${layer.name}')`);
+  setKernelAndBias(layer, built.kernel, built.bias, shape);
+  return {
+    name: layer.name,
+    className: layer.getClassName(),
+    index: step.index,
+    role: 'pca',
+    units,
+    samples,
+    unitsPerClass: pca.classes.map(c => c.numComponents * perUnit),
+    explainedVariance: pca.classes.reduce(
+        (sum, c) => sum + c.explainedVarianceRatio.reduce((a, b) => a + b, 0),
+        0) / numClasses,
+    lambda: null,
+    temperature: null,
+    seconds: 0,
+  };
+}
+
+/** The class-based PCA of a Dense layer's input rows. */
+async function denseLayerPca(
+    plan: PlannedLayer[], step: PlannedLayer, data: TrainingRows,
+    numClasses: number, components: number, o: ResolvedFitOptions,
+    progress: ProgressLine): Promise<{pca: ClassPcaResult, samples: number}> {
   const stats = await layerStatistics(plan, step, data, numClasses, o,
                                       progress);
   try {
-    const components = units / perUnit;
     const pca = classPcaFromStatistics(stats, {
       totalComponents: components,
       allocation: o.allocation,
@@ -261,24 +307,7 @@ async function computePcaLayer(
       seed: o.seed,
       solver: o.solver,
     });
-    const built = kernelFromPca(
-        pca, [stats.dim, units], {pairs: o.pairs},
-        `fitByPCA ('${layer.name}')`);
-    setDenseWeights(layer, built.kernel, built.bias, stats.dim, units);
-    return {
-      name: layer.name,
-      className: layer.getClassName(),
-      index: step.index,
-      role: 'pca',
-      units,
-      unitsPerClass: pca.classes.map(c => c.numComponents * perUnit),
-      explainedVariance: pca.classes.reduce(
-          (sum, c) => sum + c.explainedVarianceRatio.reduce((a, b) => a + b, 0),
-          0) / numClasses,
-      lambda: null,
-      temperature: null,
-      seconds: 0,
-    };
+    return {pca, samples: stats.totalCount};
   } finally {
     stats.dispose();
   }
@@ -353,7 +382,7 @@ async function computeOutputLayer(
       const refined = refineSoftmax(kept, numClasses, solved, o, layer.name);
       ({kernel, bias} = refined);
     }
-    setDenseWeights(layer, kernel, bias, dim, units);
+    setKernelAndBias(layer, kernel, bias, [dim, units]);
     if (o.topLayer === 'train') {
       await trainOutputLayer(model, plan, step, data, o);
     }
@@ -363,6 +392,7 @@ async function computeOutputLayer(
       index: step.index,
       role: 'output',
       units,
+      samples: row,
       unitsPerClass: [],
       explainedVariance: null,
       lambda: solved.lambda,
@@ -541,11 +571,12 @@ function fineTuneSchedule(
       optimizer, o.fineTunePeak * optimizer.learningRate, steps);
 }
 
-function setDenseWeights(
+/** Sets a Dense or convolutional layer's kernel (of `shape`) and bias. */
+function setKernelAndBias(
     layer: PlannedLayer['layer'], kernel: Float32Array, bias: Float32Array,
-    inputDim: number, units: number) {
+    shape: number[]) {
   const useBias = layer.getConfig().useBias !== false;
-  const weights: tf.Tensor[] = [tf.tensor2d(kernel, [inputDim, units])];
+  const weights: tf.Tensor[] = [tf.tensor(kernel, shape)];
   if (useBias) {
     weights.push(tf.tensor1d(bias));
   }

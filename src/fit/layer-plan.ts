@@ -2,8 +2,12 @@ import {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describe, NotImplementedError, ValueError} from '../errors';
 
-/** What fitByPCA does with a layer. */
-export type LayerRole = 'pass'|'pca'|'output';
+/**
+ * What fitByPCA does with a layer: runs it as it is (`'pass'`), computes
+ * it by class-based PCA (`'pca'`), sets a BatchNormalization layer
+ * (`'normalize'`), or solves the output layer (`'output'`).
+ */
+export type LayerRole = 'pass'|'pca'|'normalize'|'output';
 
 /** One layer of a model and what fitByPCA does with it. */
 export interface PlannedLayer {
@@ -21,16 +25,35 @@ export interface PlannedLayer {
 export const PASS_THROUGH = new Set([
   'InputLayer', 'Flatten', 'Dropout', 'Activation', 'Reshape',
   'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'SpatialDropout1D',
-  'SpatialDropout2D', 'Permute',
+  'SpatialDropout2D', 'Permute', 'MaxPooling1D', 'MaxPooling2D',
+  'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D',
+  'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
+  'ZeroPadding2D',
 ]);
 
-/** Layers whose weights fitByPCA computes. */
-export const COMPUTED = new Set(['Dense']);
+/**
+ * Layers whose weights fitByPCA computes: Dense from its input rows,
+ * Conv2D and Conv1D from the patches they read.
+ */
+export const COMPUTED = new Set(['Dense', 'Conv2D', 'Conv1D']);
+
+/** Layers set from statistics of their input (see `batchNormalization`). */
+export const NORMALIZATION = new Set(['BatchNormalization']);
+
+/** Why some layers are not supported, for their error message. */
+const REFUSED: Record<string, string> = {
+  DepthwiseConv2D: 'a depthwise kernel filters each input channel apart, ' +
+      'and class components of whole patches do not fill it',
+  SeparableConv2D: 'its depthwise and pointwise kernels are a product ' +
+      'that class components of whole patches do not fill',
+  Conv2DTranspose: 'a transposed convolution reads no patches of its input',
+};
 
 /**
  * Decides the role of every layer of `model`: weightless layers pass,
- * hidden Dense layers are computed by class-based PCA, and the last layer
- * with weights, a Dense layer with one unit per class, is the output.
+ * hidden Dense, Conv2D and Conv1D layers are computed by class-based PCA,
+ * BatchNormalization layers are set from the data, and the last layer with
+ * weights, a Dense layer with one unit per class, is the output.
  *
  * @throws NotImplementedError naming the first layer fitByPCA cannot handle.
  * @throws ValueError if the model is not a linear stack or has no output
@@ -57,9 +80,14 @@ export function planLayers(model: LayersModel, numClasses: number):
     if (COMPUTED.has(kind)) {
       return {layer, index, role: 'pca'};
     }
+    if (NORMALIZATION.has(kind)) {
+      return {layer, index, role: 'normalize'};
+    }
     throw new NotImplementedError(
-        `fitByPCA: layer '${layer.name}' (${kind}) is not supported yet. ` +
-        `Supported: ${[...COMPUTED].join(', ')} (computed) and ` +
+        `fitByPCA: layer '${layer.name}' (${kind}) is not supported yet` +
+        `${REFUSED[kind] === undefined ? '' : `: ${REFUSED[kind]}`}. ` +
+        `Supported: ${[...COMPUTED].join(', ')} (computed), ` +
+        `${[...NORMALIZATION].join(', ')} (set from the data) and ` +
         `${[...PASS_THROUGH].join(', ')} (passed through).`);
   });
   checkLinearStack(model);
@@ -68,8 +96,15 @@ export function planLayers(model: LayersModel, numClasses: number):
   const output = computed[computed.length - 1];
   if (output === undefined) {
     throw new ValueError(
-        'fitByPCA: the model has no Dense layer; its last Dense layer is ' +
-        'the output that fitByPCA solves for.');
+        'fitByPCA: the model has no Dense or convolutional layer; its last ' +
+        'Dense layer is the output that fitByPCA solves for.');
+  }
+  if (output.layer.getClassName() !== 'Dense') {
+    throw new NotImplementedError(
+        `fitByPCA: the last layer with weights, '${output.layer.name}' ` +
+        `(${output.layer.getClassName()}), is the output layer and must ` +
+        `be Dense with one unit per class (add Flatten or ` +
+        `GlobalAveragePooling2D and a Dense layer after it).`);
   }
   output.role = 'output';
   if (output.layer.getConfig().useBias === false) {

@@ -6,10 +6,19 @@ export interface LayerReport {
   className: string;
   /** Its position in `model.layers`. */
   index: number;
-  /** 'pca' for a hidden layer, 'output' for the output layer. */
-  role: 'pca'|'output';
-  /** Units of the layer. */
+  /**
+   * 'pca' for a hidden Dense or convolutional layer, 'normalize' for a
+   * BatchNormalization layer, 'output' for the output layer.
+   */
+  role: 'pca'|'normalize'|'output';
+  /** Units of the layer (filters of a convolution, channels of a BN). */
   units: number;
+  /**
+   * Rows its statistics were taken over: images (or rows) for a Dense or
+   * BatchNormalization layer, sampled patches for a convolution; 0 for a
+   * BatchNormalization layer set to the identity.
+   */
+  samples: number;
   /** For a PCA layer: components taken from each class. */
   unitsPerClass: number[];
   /**
@@ -52,12 +61,14 @@ export class FitByPcaReport {
   /** The report as a text table. */
   toString(): string {
     const rows = [
-      ['layer', 'role', 'units', 'per class', 'explained', 'seconds'],
+      ['layer', 'role', 'units', 'per class', 'samples', 'explained',
+       'seconds'],
     ];
     for (const l of this.layers) {
       rows.push([
         l.name, l.role, String(l.units),
         l.role === 'pca' ? compactCounts(l.unitsPerClass) : '-',
+        String(l.samples),
         l.explainedVariance === null ?
             '-' :
             `${(100 * l.explainedVariance).toFixed(1)}%`,

@@ -34,7 +34,13 @@ export interface KernelAndBias {
 const MIN_RELATIVE_VARIANCE = 1e-8;
 
 /**
- * Builds a Dense kernel of shape [dim, units] from a class-based PCA.
+ * Builds a Dense kernel of shape [dim, units], or a convolution kernel
+ * [kh, kw, inChannels, filters] (Conv1D: [k, inChannels, filters]), from a
+ * class-based PCA. A convolution kernel is the Dense kernel of its patches
+ * ({@link classPcaOfPatches}): [kh·kw·inChannels, filters] in the same
+ * row-major order, each filter a component reshaped to [kh, kw,
+ * inChannels], and "over the data" means over the sampled patches, so each
+ * output channel has unit variance over the positions of the data.
  *
  * Units are shared among the classes as the PCA shares its components when
  * it holds exactly as many as the kernel needs; otherwise in equal parts
@@ -45,10 +51,12 @@ const MIN_RELATIVE_VARIANCE = 1e-8;
  * data and a ReLU cuts it at its mean.
  *
  * @param pca - A {@link classPca} result.
- * @param shape - The kernel shape [inputDim, units].
+ * @param shape - The kernel shape: [inputDim, units], or a convolution
+ *   kernel shape whose last axis is the filters and whose other axes
+ *   multiply to the PCA's dimension.
  * @param o - See {@link KernelOptions}.
  * @param who - The name error messages start with.
- * @returns The kernel (row-major [inputDim, units]), bias and unit classes.
+ * @returns The kernel (row-major in `shape`), bias and unit classes.
  * @throws ValueError naming both shapes when the PCA cannot fill the kernel.
  *
  * @example
@@ -66,21 +74,25 @@ export function kernelFromPca(
         `${who}: \`pca\` must be a classPca result, received ` +
         `${describe(pca)}.`);
   }
-  if (!Array.isArray(shape) || shape.length !== 2 ||
+  if (!Array.isArray(shape) || shape.length < 2 || shape.length > 4 ||
       !shape.every(n => Number.isInteger(n) && n > 0)) {
     throw new ValueError(
-        `${who}: a Dense kernel shape is [inputDim, units] with positive ` +
-        `integers, received ${describe(shape)}.`);
+        `${who}: a kernel shape is [inputDim, units] (Dense), [k, ` +
+        `inChannels, filters] (Conv1D) or [kh, kw, inChannels, filters] ` +
+        `(Conv2D) with positive integers, received ${describe(shape)}.`);
   }
   const pairs = o?.pairs ?? false;
   const standardize = o?.standardize ?? true;
-  const [dim, units] = shape;
+  const units = shape[shape.length - 1];
+  const dim = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const perUnit = pairs ? 2 : 1;
   if (dim !== pca.dim || units % perUnit !== 0) {
     throw new ValueError(
         `${who}: cannot fill a kernel of shape [${shape.join(', ')}] ` +
         `from a class-based PCA of ${pca.dim} features and ` +
         `${pca.numClasses} classes: the kernel must have ${pca.dim} rows` +
+        `${shape.length > 2 ? ' (the product of all axes but the last)' :
+                              ''}` +
         `${pairs ? ' and an even number of units (pairs is on)' : ''}.`);
   }
   const wanted = componentsToUse(pca, units / perUnit);

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, Shape} from '@tensorflow/tfjs-layers';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 
+import {PatchGeometryArgs, resolveGeometry} from '../conv/geometry';
+import {classPcaOfPatchesSync} from '../conv/patch-statistics';
+import {PatchSamplingArgs, resolveSampling} from '../conv/sampling';
 import {describe, NotImplementedError, ValueError} from '../errors';
 import {ClassPcaResult, classPcaSync} from '../pca/class-pca';
 import {Allocation, ClassPcaOptions, resolvePcaOptions}
@@ -17,6 +20,15 @@ import {KernelAndBias, kernelFromPca} from './kernel';
  */
 const InitializerBase = Object.getPrototypeOf(
     initializers.zeros().constructor) as typeof Initializer;
+
+/**
+ * How a convolution kernel's patches are read and sampled: the layer's own
+ * geometry (pass the same values as to the layer) and the patch budget.
+ * The kernel size is read from the kernel shape; `kernelSize`, if given,
+ * must agree with it.
+ */
+export interface PcaPatchOptions extends PatchGeometryArgs,
+                                         PatchSamplingArgs {}
 
 /** Options of {@link PcaInitializer} that are saved with a model. */
 export interface PcaInitializerConfig {
@@ -46,15 +58,26 @@ export interface PcaInitializerConfig {
   allocation?: Allocation;
   /** As in {@link ClassPcaOptions}. Defaults to the solver's defaults. */
   solver?: ClassPcaOptions['solver'];
+  /**
+   * For a convolution kernel computed from `x`: the layer's strides,
+   * padding, dilation and data format, and how many patches are sampled.
+   * Defaults to tfjs-layers' Conv2D defaults (strides 1, 'valid', dilation
+   * 1, 'channelsLast') and the sampling defaults of
+   * {@link PatchSamplingArgs}.
+   */
+  patch?: PcaPatchOptions;
 }
 
 /** Arguments of {@link PcaInitializer}: data or a PCA, plus options. */
 export interface PcaInitializerArgs extends PcaInitializerConfig {
   /**
-   * The layer's input rows, Tensor2D [N, inputDim]. Read when the layer is
+   * The layer's input: rows, Tensor2D [N, inputDim], for a Dense kernel;
+   * images, Tensor4D [N, height, width, channels] (or channels first, as
+   * `patch.dataFormat` says), for a Conv2D kernel; sequences, Tensor3D
+   * [N, length, channels], for a Conv1D kernel. Read when the layer is
    * built, so it must not be disposed before. Give `x` and `y`, or `pca`.
    */
-  x?: tf.Tensor2D;
+  x?: tf.Tensor;
   /** Labels of `x`: class indices or one-hot rows. */
   y?: LabelsInput;
   /**
@@ -63,16 +86,16 @@ export interface PcaInitializerArgs extends PcaInitializerConfig {
    */
   onProgress?: ClassPcaOptions['onProgress'];
   /**
-   * A precomputed {@link classPca} result, used instead of `x` and `y`. It
-   * must hold at least units / C components per class (twice fewer with
-   * `pairs`).
+   * A precomputed {@link classPca} result (or {@link classPcaOfPatches}
+   * for a convolution kernel), used instead of `x` and `y`. It must hold
+   * at least units / C components per class (twice fewer with `pairs`).
    */
   pca?: ClassPcaResult;
 }
 
 const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
   'pairs', 'standardize', 'centered', 'samplesPerClass', 'shrinkage',
-  'batchSize', 'seed', 'numClasses', 'allocation', 'solver',
+  'batchSize', 'seed', 'numClasses', 'allocation', 'solver', 'patch',
 ];
 
 /**
@@ -80,6 +103,14 @@ const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
  * the class-based PCA of the layer's input: the units are shared among the
  * classes in equal parts, each taking its class's leading principal
  * components (with signs fixed so the class mean projects positive).
+ *
+ * As the `kernelInitializer` of a Conv2D layer ([kh, kw, inChannels,
+ * filters]) or Conv1D layer ([k, inChannels, filters]) it does the same
+ * with the patches the layer reads from the images `x`
+ * ({@link classPcaOfPatches}): each filter is a class's principal
+ * component of kh×kw×inChannels patches. An initializer sees only the
+ * kernel shape, so the layer's strides, padding, dilation and data format
+ * are given again in `patch` (the kernel size comes from the shape).
  *
  * With `standardize` (the default) each unit is scaled so its
  * pre-activation has unit variance over the data; pass
@@ -102,13 +133,20 @@ const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
  *       kernelInitializer: init, biasInitializer: init.biasInitializer()}),
  *   tf.layers.dense({units: 10, activation: 'softmax'}),
  * ]});
+ *
+ * // A Conv2D layer: images [N, 28, 28, 1], 'same' padding.
+ * const conv = new PcaInitializer(
+ *     {x: images, y: yTrain, pairs: true, patch: {padding: 'same'}});
+ * tf.layers.conv2d({inputShape: [28, 28, 1], filters: 32, kernelSize: 5,
+ *     padding: 'same', activation: 'relu', kernelInitializer: conv,
+ *     biasInitializer: conv.biasInitializer()});
  * ```
  */
 export class PcaInitializer extends InitializerBase {
   static className = 'PcaInitializer';
 
   private readonly config: PcaInitializerConfig;
-  private readonly x: tf.Tensor2D|undefined;
+  private readonly x: tf.Tensor|undefined;
   private readonly y: LabelsInput|undefined;
   private readonly onProgress: ClassPcaOptions['onProgress'];
   private readonly pca: ClassPcaResult|undefined;
@@ -150,11 +188,14 @@ export class PcaInitializer extends InitializerBase {
       throw new ValueError(
           'PcaInitializer: give either `x` and `y`, or `pca`, not both.');
     }
-    if (x !== undefined && (!(x instanceof tf.Tensor) || x.rank !== 2)) {
+    if (x !== undefined &&
+        (!(x instanceof tf.Tensor) || x.rank < 2 || x.rank > 4)) {
       throw new ValueError(
-          `PcaInitializer: \`x\` must be a Tensor2D [N, inputDim], ` +
-          `received ${describe(x)}.`);
+          `PcaInitializer: \`x\` must be a Tensor2D [N, inputDim] (Dense), ` +
+          `a Tensor3D (Conv1D) or a Tensor4D (Conv2D), received ` +
+          `${describe(x)}.`);
     }
+    checkPatchOptions(config.patch, x);
     this.config = config;
     this.x = x;
     this.y = y;
@@ -163,10 +204,11 @@ export class PcaInitializer extends InitializerBase {
   }
 
   /**
-   * The kernel for `shape` = [inputDim, units].
+   * The kernel for `shape`: [inputDim, units] (Dense), [k, inChannels,
+   * filters] (Conv1D) or [kh, kw, inChannels, filters] (Conv2D).
    * @throws ValueError if there is no data, or the data cannot fill `shape`
    *   (the message names both shapes).
-   * @throws NotImplementedError for kernels of rank other than 2.
+   * @throws NotImplementedError for kernels of rank 5 or more (Conv3D).
    */
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     const dims = concreteShape(shape, 'PcaInitializer');
@@ -186,7 +228,7 @@ export class PcaInitializer extends InitializerBase {
   /** The centring bias matching the kernel built for `units` units. */
   centringBias(units: number): Float32Array {
     for (const [key, built] of this.built) {
-      if (Number(key.split(',')[1]) === units) {
+      if (Number(key.split(',').pop()) === units) {
         return built.bias;
       }
     }
@@ -222,10 +264,11 @@ export class PcaInitializer extends InitializerBase {
   }
 
   private build(shape: number[]): KernelAndBias {
-    if (shape.length !== 2) {
+    if (shape.length < 2 || shape.length > 4) {
       throw new NotImplementedError(
-          `PcaInitializer: only Dense kernels [inputDim, units] are ` +
-          `supported yet, received shape [${shape.join(', ')}].`);
+          `PcaInitializer: only Dense [inputDim, units], Conv1D [k, ` +
+          `inChannels, filters] and Conv2D [kh, kw, inChannels, filters] ` +
+          `kernels are supported, received shape [${shape.join(', ')}].`);
     }
     const key = shape.join(',');
     const cached = this.built.get(key);
@@ -253,33 +296,77 @@ export class PcaInitializer extends InitializerBase {
           'PcaInitializer: `x` was disposed before the layer was built; ' +
           'keep it until the model is built.');
     }
-    const [inputDim, units] = shape;
-    if (this.x.shape[1] !== inputDim) {
+    const units = shape[shape.length - 1];
+    const kernel = `[${shape.join(', ')}]`;
+    const data = `[${this.x.shape.join(', ')}]`;
+    if (this.x.rank !== shape.length) {
       throw new ValueError(
-          `PcaInitializer: cannot fill a kernel of shape [${inputDim}, ` +
-          `${units}] from data of shape [${this.x.shape.join(', ')}]: the ` +
-          `kernel needs ${inputDim} features per row.`);
+          `PcaInitializer: cannot fill a kernel of shape ${kernel} from ` +
+          `data of shape ${data}: ${KERNEL_DATA[shape.length]}.`);
+    }
+    if (shape.length === 2 && this.x.shape[1] !== shape[0]) {
+      throw new ValueError(
+          `PcaInitializer: cannot fill a kernel of shape ${kernel} from ` +
+          `data of shape ${data}: the kernel needs ${shape[0]} features ` +
+          `per row.`);
     }
     const components = pairs ? units / 2 : units;
     if (!Number.isInteger(components) || components < 1) {
       throw new ValueError(
-          `PcaInitializer: a kernel of shape [${inputDim}, ${units}] has no ` +
-          `whole number of ± pairs; use an even number of units.`);
+          `PcaInitializer: a kernel of shape ${kernel} has no whole number ` +
+          `of ± pairs; use an even number of units.`);
     }
+    const options = {
+      ...pcaOptionsOf(this.config),
+      totalComponents: components,
+      onProgress: this.onProgress,
+    };
     try {
-      return classPcaSync(this.x, this.y, {
-        ...pcaOptionsOf(this.config),
-        totalComponents: components,
-        onProgress: this.onProgress,
-      });
+      return shape.length === 2 ?
+          classPcaSync(this.x as tf.Tensor2D, this.y, options) :
+          classPcaOfPatchesSync(this.x, this.y, {
+            ...options,
+            ...this.patchOptions(shape),
+          });
     } catch (e) {
       throw e instanceof ValueError ?
           new ValueError(
-              `PcaInitializer: for a kernel of shape [${inputDim}, ` +
-              `${units}] from data of shape [${this.x.shape.join(', ')}]: ` +
-              e.message) :
+              `PcaInitializer: for a kernel of shape ${kernel} from data ` +
+              `of shape ${data}: ${e.message}`) :
           e;
     }
+  }
+
+  /**
+   * The patch options for a convolution kernel of `shape`: `patch`, with
+   * the kernel size read from the shape.
+   * @throws ValueError if `patch.kernelSize` or the input channels disagree
+   *   with the shape.
+   */
+  private patchOptions(shape: number[]): PcaPatchOptions {
+    const spatial = shape.slice(0, -2);
+    const patch = this.config.patch ?? {};
+    const given = patch.kernelSize === undefined ? undefined :
+        typeof patch.kernelSize === 'number' ?
+        spatial.map(() => patch.kernelSize as number) :
+        patch.kernelSize;
+    if (given !== undefined &&
+        given.join(',') !== spatial.join(',')) {
+      throw new ValueError(
+          `\`patch.kernelSize\` is ` +
+          `${describe(patch.kernelSize)} but the kernel shape ` +
+          `[${shape.join(', ')}] has kernel size [${spatial.join(', ')}].`);
+    }
+    const channelsFirst = patch.dataFormat === 'channelsFirst';
+    const x = this.x as tf.Tensor;
+    const channels = x.shape[channelsFirst ? 1 : x.rank - 1];
+    if (channels !== shape[shape.length - 2]) {
+      throw new ValueError(
+          `the images have ${channels} channels ` +
+          `(${patch.dataFormat ?? 'channelsLast'}) but the kernel takes ` +
+          `${shape[shape.length - 2]}.`);
+    }
+    return {...patch, kernelSize: spatial};
   }
 }
 tf.serialization.registerClass(PcaInitializer);
@@ -341,8 +428,42 @@ function concreteShape(shape: Shape, who: string): number[] {
 }
 
 function pcaOptionsOf(config: PcaInitializerConfig): ClassPcaOptions {
-  const {pairs, standardize, ...pcaOptions} = config;
+  const {pairs, standardize, patch, ...pcaOptions} = config;
   void pairs;
   void standardize;
+  void patch;
   return pcaOptions;
+}
+
+/** What kind of data a kernel of each rank is computed from. */
+const KERNEL_DATA: Record<number, string> = {
+  2: 'a Dense kernel needs rows, a Tensor2D [N, inputDim]',
+  3: 'a Conv1D kernel needs sequences, a Tensor3D [N, length, channels]',
+  4: 'a Conv2D kernel needs images, a Tensor4D [N, height, width, ' +
+      'channels]',
+};
+
+/**
+ * Throws unless `patch` is absent or valid patch options for the images
+ * `x`.
+ */
+function checkPatchOptions(patch: unknown, x: tf.Tensor|undefined) {
+  if (patch === undefined) {
+    return;
+  }
+  const who = 'PcaInitializer';
+  if (patch === null || typeof patch !== 'object') {
+    throw new ValueError(
+        `${who}: \`patch\` must be an object, received ${describe(patch)}.`);
+  }
+  if (x === undefined || x.rank === 2) {
+    throw new ValueError(
+        `${who}: \`patch\` applies to convolution kernels computed from ` +
+        `images \`x\` (a Tensor4D, or a Tensor3D for Conv1D); here ` +
+        `${x === undefined ? 'there is no `x`' : '`x` is a Tensor2D'}.`);
+  }
+  const {patchesPerImage, patchesPerClass, ...geometry} =
+      patch as PcaPatchOptions;
+  resolveSampling({patchesPerImage, patchesPerClass}, who);
+  resolveGeometry({kernelSize: 1, ...geometry}, x.rank === 4 ? 2 : 1, who);
 }

@@ -1,0 +1,530 @@
+/**
+ * fitByPCA on the demo's CNN against the MLP and against model.fit, on
+ * Fashion-MNIST.
+ *
+ *   npx ts-node --transpile-only bench/fit-cnn.ts [--backend wasm|cpu]
+ *       [--runs 1] [--data DIR] [--quick]
+ *       [--parts alone,finetune,variants,bn] [--variant-rows N]
+ *       [--fine-tune-epochs 1] [--without-model-fit]
+ *
+ * Parts, each run alternating the order of its sides:
+ *  - alone: fitByPCA alone (no backpropagation, the library's defaults)
+ *    on the CNN (conv 5×5×32 → max-pool 2 → conv 5×5×64 → max-pool 2 →
+ *    dense 10) and on the MLP 784-256-256-10 of the MLP demo;
+ *  - finetune: on the CNN, `fitByPCA(model, x, y, {fineTuneEpochs: 1})`
+ *    (or `--fine-tune-epochs`; results of another count are kept under
+ *    the part name `finetune<N>`) against `model.fit` for 3 epochs from
+ *    the seeded random (`--without-model-fit`: the fitByPCA side only)
+ *    initialization (Adam 1e-3, batch 128, sparse categorical
+ *    cross-entropy, both);
+ *  - variants: fitByPCA alone on the CNN with one option changed at a time
+ *    (patch budget, ± pairs, allocation, centring), on the first
+ *    `--variant-rows` training images of each class (default 2,000);
+ *  - bn: the CNN with a BatchNormalization layer after each convolution,
+ *    `batchNormalization: 'data'` against `'identity'`, fitByPCA alone and
+ *    with one fine-tuning epoch, on the same subset.
+ *
+ * Every model starts from the same seeded Glorot weights. Times run from
+ * the call to weights ready; test evaluations (after each epoch of
+ * model.fit) are left out. Each measurement records wall seconds, the
+ * CPU seconds of the process and the machine's load average: the machine
+ * is shared, and wall times stretch when others hold a core.
+ *
+ * Data: the full Fashion-MNIST (60,000 train / 10,000 test) from
+ * /usr/share/datasets/fashion-mnist or `--data DIR`; `--quick`: the
+ * committed t10k set split 8,000 / 2,000, 1 run, parts alone and finetune.
+ * On `wasm` the Conv2D gradients of examples/wasm-conv2d-grad.ts are
+ * registered first (tfjs-backend-wasm 4.22 cannot train a Conv2D layer
+ * without them).
+ *
+ * Progress goes to stderr, a summary to stdout, every figure to
+ * bench/results/fit-cnn-<backend>.json (fit-cnn-<backend>-quick.json with
+ * `--quick`). The parts run replace their earlier results in that file;
+ * the other parts are kept, each with the date, options, machine and load
+ * of its own run.
+ */
+import {execSync} from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import * as tf from '@tensorflow/tfjs';
+
+import {FashionMnistData, IMAGE_SIZE, loadCommittedSplit, loadFashionMnist,
+        NUM_PIXELS} from '../examples/fashion-mnist';
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, compile,
+        disposeModel, LEARNING_RATE, testAccuracy} from '../examples/models';
+import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
+import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
+
+const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+const PARTS = ['alone', 'finetune', 'variants', 'bn'] as const;
+type Part = typeof PARTS[number];
+
+/** The MLP demo's hidden layers. */
+const MLP_UNITS = [256, 256];
+const SEED = 0;
+const MODEL_FIT_EPOCHS = 3;
+
+/** fitByPCA's options tried one at a time in the `variants` part. */
+const VARIANTS: Array<{name: string, options: FitByPcaOptions}> = [
+  {name: 'defaults', options: {}},
+  {name: 'patchesPerImage 32', options: {patchesPerImage: 32}},
+  {name: 'patchesPerImage 2', options: {patchesPerImage: 2}},
+  {name: 'patchesPerClass 2500', options: {patchesPerClass: 2500}},
+  {name: 'patchesPerClass 40000', options: {patchesPerClass: 40000}},
+  {name: 'pairs false', options: {pairs: false}},
+  {name: "allocation 'eigenvalue'", options: {allocation: 'eigenvalue'}},
+  {name: 'centered', options: {centered: true}},
+];
+
+interface Args {
+  backend: 'cpu'|'wasm';
+  runs: number;
+  dataDir: string;
+  quick: boolean;
+  parts: Part[];
+  variantRows: number;
+  fineTuneEpochs: number;
+  withoutModelFit: boolean;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+      `${problem}\nusage: ts-node --transpile-only bench/fit-cnn.ts ` +
+      `[--backend wasm|cpu] [--runs 1] [--data DIR] [--quick] ` +
+      `[--parts ${PARTS.join(',')}] [--variant-rows 2000] ` +
+      `[--fine-tune-epochs 1] [--without-model-fit]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
+    parts: ['alone', 'finetune'], variantRows: 2000, fineTuneEpochs: 1,
+    withoutModelFit: false,
+  };
+  let partsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--quick') {
+      a.quick = true;
+      continue;
+    }
+    if (flag === '--without-model-fit') {
+      a.withoutModelFit = true;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) {
+      usage(`${flag} needs a value`);
+    }
+    switch (flag) {
+      case '--backend':
+        if (value !== 'cpu' && value !== 'wasm') {
+          usage(`--backend must be cpu or wasm, received ${value}`);
+        }
+        a.backend = value;
+        break;
+      case '--runs':
+        a.runs = Number(value);
+        if (!Number.isInteger(a.runs) || a.runs < 1) {
+          usage(`--runs must be a positive integer, received ${value}`);
+        }
+        break;
+      case '--data':
+        a.dataDir = path.resolve(value);
+        break;
+      case '--parts':
+        a.parts = value.split(',') as Part[];
+        partsGiven = true;
+        if (!a.parts.every(p => (PARTS as readonly string[]).includes(p))) {
+          usage(`--parts takes ${PARTS.join(', ')}, received ${value}`);
+        }
+        break;
+      case '--fine-tune-epochs':
+        a.fineTuneEpochs = Number(value);
+        if (!Number.isInteger(a.fineTuneEpochs) || a.fineTuneEpochs < 1) {
+          usage(`--fine-tune-epochs must be a positive integer, received ${
+              value}`);
+        }
+        break;
+      case '--variant-rows':
+        a.variantRows = Number(value);
+        if (!Number.isInteger(a.variantRows) || a.variantRows < 1) {
+          usage(`--variant-rows must be a positive integer, received ${
+              value}`);
+        }
+        break;
+      default:
+        usage(`unknown option ${flag}`);
+    }
+  }
+  if (a.quick && !partsGiven) {
+    a.parts = ['alone', 'finetune'];
+  }
+  return a;
+}
+
+function log(message: string) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ` +
+                       `${message}\n`);
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+// ------------------------------------------------------------------- data
+
+/** Images as rows and as 28×28×1 images, with labels. */
+interface Data {
+  source: string;
+  trainImages: Float32Array;
+  trainLabels: Int32Array;
+  xTest: Float32Array;
+  yTest: Int32Array;
+}
+
+function loadData(a: Args): Data {
+  let train: FashionMnistData;
+  let test: FashionMnistData;
+  let source: string;
+  if (a.quick) {
+    ({train, test} = loadCommittedSplit());
+    source = 'committed t10k set: 8,000 train / 2,000 test';
+  } else {
+    train = loadFashionMnist(a.dataDir, 'train');
+    test = loadFashionMnist(a.dataDir, 't10k');
+    source = `${a.dataDir}: train (60,000) and t10k (10,000)`;
+  }
+  return {source, trainImages: train.images, trainLabels: train.labels,
+          xTest: test.images, yTest: test.labels};
+}
+
+/** The first `perClass` training images of each class, in order. */
+function subset(data: Data, perClass: number): Int32Array {
+  const taken = new Array<number>(10).fill(0);
+  const rows: number[] = [];
+  data.trainLabels.forEach((c, i) => {
+    if (taken[c]++ < perClass) {
+      rows.push(i);
+    }
+  });
+  return Int32Array.from(rows);
+}
+
+/** Tensors for one method: images for the CNN, rows for the MLP. */
+interface Tensors {
+  x: tf.Tensor;
+  y: tf.Tensor1D;
+  xTest: tf.Tensor;
+}
+
+function tensors(data: Data, kind: 'cnn'|'mlp', rows?: Int32Array):
+    Tensors {
+  const shape = kind === 'cnn' ? [IMAGE_SIZE, IMAGE_SIZE, 1] : [NUM_PIXELS];
+  let images = data.trainImages;
+  let labels = data.trainLabels;
+  if (rows !== undefined) {
+    images = new Float32Array(rows.length * NUM_PIXELS);
+    rows.forEach((r, i) => images.set(
+        data.trainImages.subarray(r * NUM_PIXELS, (r + 1) * NUM_PIXELS),
+        i * NUM_PIXELS));
+    labels = Int32Array.from(rows, r => data.trainLabels[r]);
+  }
+  return {
+    x: tf.tensor(images, [labels.length, ...shape]),
+    y: tf.tensor1d(Float32Array.from(labels), 'float32'),
+    xTest: tf.tensor(data.xTest, [data.yTest.length, ...shape]),
+  };
+}
+
+// ---------------------------------------------------------------- methods
+
+/** One measured method. */
+interface Measurement {
+  method: string;
+  model: string;
+  options: FitByPcaOptions|null;
+  trainImages: number;
+  testAccuracy: number;
+  /** For model.fit: after each epoch; for fine-tuning: before and after. */
+  testAccuracyPerStage: number[];
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** Seconds of test evaluation inside the timed span, left out. */
+  excludedSeconds: number;
+  layers: FitByPcaReport['layers']|null;
+  load1m: {start: number, end: number};
+}
+
+async function byPca(
+    name: string, kind: 'cnn'|'cnn-bn'|'mlp', t: Tensors, yTest: Int32Array,
+    options: FitByPcaOptions): Promise<Measurement> {
+  const model = kind === 'mlp' ? buildMlp(MLP_UNITS, SEED) :
+                                 buildCnn(SEED, kind === 'cnn-bn');
+  const fineTune = (options.fineTuneEpochs ?? 0) > 0;
+  if (fineTune) {
+    compile(model, LEARNING_RATE);
+  }
+  const stages: number[] = [];
+  let excluded = 0;
+  const load = os.loadavg()[0];
+  const cpu = cpuSeconds();
+  const start = Date.now();
+  const report = await fitByPCA(model, t.x, t.y, {
+    ...options,
+    onLayerEnd: layer => {
+      if (fineTune && layer.role === 'output') {
+        const evaluated = Date.now();
+        stages.push(testAccuracy(model, t.xTest, yTest));
+        excluded += (Date.now() - evaluated) / 1000;
+      }
+    },
+  });
+  const wall = (Date.now() - start) / 1000 - excluded;
+  const cpuUsed = cpuSeconds() - cpu;
+  const accuracy = testAccuracy(model, t.xTest, yTest);
+  stages.push(accuracy);
+  disposeModel(model);
+  log(`${name}: ${(100 * accuracy).toFixed(2)}% in ${wall.toFixed(1)} s`);
+  return {
+    method: name,
+    model: kind,
+    options,
+    trainImages: t.x.shape[0],
+    testAccuracy: accuracy,
+    testAccuracyPerStage: stages,
+    wallSeconds: wall,
+    cpuSeconds: cpuUsed,
+    excludedSeconds: excluded,
+    layers: report.layers,
+    load1m: {start: load, end: os.loadavg()[0]},
+  };
+}
+
+async function byModelFit(t: Tensors, yTest: Int32Array):
+    Promise<Measurement> {
+  const model = buildCnn(SEED);
+  compile(model, LEARNING_RATE);
+  const stages: number[] = [];
+  let excluded = 0;
+  const load = os.loadavg()[0];
+  const cpu = cpuSeconds();
+  const start = Date.now();
+  await model.fit(t.x, t.y, {
+    epochs: MODEL_FIT_EPOCHS,
+    batchSize: BATCH_SIZE,
+    shuffle: true,
+    callbacks: {
+      onEpochEnd: async epoch => {
+        const evaluated = Date.now();
+        stages.push(testAccuracy(model, t.xTest, yTest));
+        excluded += (Date.now() - evaluated) / 1000;
+        log(`model.fit: epoch ${epoch + 1}: ` +
+            `${(100 * stages[stages.length - 1]).toFixed(2)}%`);
+      },
+    },
+  });
+  const wall = (Date.now() - start) / 1000 - excluded;
+  const cpuUsed = cpuSeconds() - cpu;
+  disposeModel(model);
+  return {
+    method: `model.fit, ${MODEL_FIT_EPOCHS} epochs`,
+    model: 'cnn',
+    options: null,
+    trainImages: t.x.shape[0],
+    testAccuracy: stages[stages.length - 1],
+    testAccuracyPerStage: stages,
+    wallSeconds: wall,
+    cpuSeconds: cpuUsed,
+    excludedSeconds: excluded,
+    layers: null,
+    load1m: {start: load, end: os.loadavg()[0]},
+  };
+}
+
+/** Runs the sides in order, reversed on odd runs. */
+async function alternate(
+    run: number, sides: Array<() => Promise<Measurement>>):
+    Promise<Measurement[]> {
+  const order = sides.map((_, i) => i);
+  if (run % 2 === 1) {
+    order.reverse();
+  }
+  const out: Measurement[] = [];
+  for (const i of order) {
+    out[i] = await sides[i]();
+  }
+  return out;
+}
+
+function withTensors<T>(t: Tensors, body: (t: Tensors) => Promise<T>):
+    Promise<T> {
+  return body(t).finally(() => tf.dispose([t.x, t.y, t.xTest]));
+}
+
+// ------------------------------------------------------------------ main
+
+function machine() {
+  const version = (pkg: string) => {
+    try {
+      return require(`${pkg}/package.json`).version as string;
+    } catch {
+      return null;
+    }
+  };
+  const git = (cmd: string) => {
+    try {
+      return execSync(cmd, {encoding: 'utf8', cwd: path.join(__dirname, '..'),
+                            stdio: ['ignore', 'pipe', 'ignore']}).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? null,
+    node: process.version,
+    tfjs: version('@tensorflow/tfjs'),
+    backend: tf.getBackend(),
+    wasmSimd: tf.getBackend() === 'wasm' ?
+        tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
+    commit: git('git rev-parse HEAD'),
+    srcDirty: (git('git status --porcelain -- src') ?? '').length > 0,
+  };
+}
+
+function summarize(label: string, ms: Measurement[]): string {
+  const median = (v: number[]) => {
+    const s = v.slice().sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const acc = ms.map(m => 100 * m.testAccuracy);
+  const wall = ms.map(m => m.wallSeconds);
+  return `| ${label} | ${median(acc).toFixed(2)}% (${
+      acc.map(a => a.toFixed(2)).join(', ')}) | ${median(wall).toFixed(1)} (${
+      wall.map(w => w.toFixed(1)).join(', ')}) |`;
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.backend === 'wasm') {
+    require('@tensorflow/tfjs-backend-wasm');
+  }
+  if (!(await tf.setBackend(a.backend))) {
+    throw new Error(`could not start the ${a.backend} backend`);
+  }
+  await tf.ready();
+  if (a.backend === 'wasm') {
+    registerWasmConv2dGradients();
+  }
+  const runs = a.quick ? 1 : a.runs;
+  const data = loadData(a);
+  log(`backend ${a.backend}; ${data.source}; parts ${a.parts.join(', ')}; ` +
+      `${runs} run(s)`);
+  const started = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0];
+  const results: Record<string, Measurement[][]> = {};
+  const rows = a.quick ? undefined : subset(data, a.variantRows);
+
+  for (let run = 0; run < runs; run++) {
+    if (a.parts.includes('alone')) {
+      log(`run ${run + 1}: fitByPCA alone, CNN and MLP`);
+      (results.alone ??= []).push(await alternate(run, [
+        () => withTensors(tensors(data, 'cnn'), t => byPca(
+            'fitByPCA, CNN', 'cnn', t, data.yTest, {})),
+        () => withTensors(tensors(data, 'mlp'), t => byPca(
+            'fitByPCA, MLP', 'mlp', t, data.yTest, {})),
+      ]));
+    }
+    if (a.parts.includes('finetune')) {
+      log(`run ${run + 1}: fitByPCA + ${a.fineTuneEpochs} epoch(s) against ` +
+          `model.fit, ` +
+          `${MODEL_FIT_EPOCHS} epochs, CNN`);
+      const epochs = a.fineTuneEpochs;
+      const key = epochs === 1 ? 'finetune' : `finetune${epochs}`;
+      (results[key] ??= []).push(await alternate(run, [
+        () => withTensors(tensors(data, 'cnn'), t => byPca(
+            `fitByPCA + ${epochs} fine-tuning epoch${epochs > 1 ? 's' : ''}` +
+                ', CNN',
+            'cnn', t, data.yTest, {fineTuneEpochs: epochs})),
+        ...(a.withoutModelFit ? [] : [() => withTensors(
+                tensors(data, 'cnn'), t => byModelFit(t, data.yTest))]),
+      ]));
+    }
+    if (a.parts.includes('variants')) {
+      log(`run ${run + 1}: fitByPCA variants, CNN`);
+      (results.variants ??= []).push(await alternate(
+          run, VARIANTS.map(v => () => withTensors(
+              tensors(data, 'cnn', rows), t => byPca(
+                  `fitByPCA, CNN, ${v.name}`, 'cnn', t, data.yTest,
+                  v.options)))));
+    }
+    if (a.parts.includes('bn')) {
+      log(`run ${run + 1}: BatchNormalization from data or identity`);
+      const sides: Array<() => Promise<Measurement>> = [];
+      for (const mode of ['data', 'identity'] as const) {
+        for (const fineTuneEpochs of [0, 1]) {
+          sides.push(() => withTensors(tensors(data, 'cnn', rows), t => byPca(
+              `fitByPCA${fineTuneEpochs > 0 ? ' + 1 epoch' : ''}, CNN + BN, ` +
+                  `batchNormalization '${mode}'`,
+              'cnn-bn', t, data.yTest,
+              {batchNormalization: mode, fineTuneEpochs})));
+        }
+      }
+      (results.bn ??= []).push(await alternate(run, sides));
+    }
+  }
+
+  const file = path.join(
+      __dirname, 'results',
+      `fit-cnn-${a.backend}${a.quick ? '-quick' : ''}.json`);
+  const out = fs.existsSync(file) ?
+      JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
+      {parts: {}};
+  const context = {
+    date: started,
+    args: a,
+    data: {source: data.source,
+           trainRowsPerClass: null as number|null},
+    cnn: CNN_ARCHITECTURE,
+    mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
+    training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
+               modelFitEpochs: MODEL_FIT_EPOCHS},
+    machine: machine(),
+    load1m: {start: loadAtStart, end: os.loadavg()[0]},
+  };
+  for (const part of Object.keys(results)) {
+    const subsetPart = rows !== undefined &&
+        (part === 'variants' || part === 'bn');
+    (out.parts as Record<string, unknown>)[part] = {
+      ...context,
+      data: {...context.data,
+             trainRowsPerClass: subsetPart ? a.variantRows : null},
+      runs: results[part],
+    };
+  }
+  fs.mkdirSync(path.dirname(file), {recursive: true});
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+
+  const lines = ['| method | test accuracy, median (runs) | wall s, ' +
+                     'median (runs) |',
+                 '|---|---:|---:|'];
+  for (const part of Object.keys(results)) {
+    const byMethod = results[part][0].map(
+        (m, i) => [m.method, results[part].map(r => r[i])] as const);
+    for (const [method, ms] of byMethod) {
+      lines.push(summarize(method, ms));
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n\nWrote ${file}\n`);
+}
+
+main().catch(e => {
+  process.stderr.write(`bench/fit-cnn failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+/**
+ * The section of docs/BENCHMARKS.md on convolutional networks, from
+ * bench/results/fit-cnn-<backend>.json (bench/fit-cnn.ts). bench/report.ts
+ * appends it; every figure comes from those files.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+interface Measurement {
+  method: string;
+  trainImages: number;
+  testAccuracy: number;
+  testAccuracyPerStage: number[];
+  wallSeconds: number;
+  cpuSeconds: number;
+  load1m: {start: number, end: number};
+}
+
+interface PartResult {
+  date: string;
+  data: {source: string, trainRowsPerClass: number|null};
+  machine: {commit: string|null, backend: string};
+  runs: Measurement[][];
+}
+
+interface FitCnnFile {
+  parts: Record<string, PartResult>;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+const s0 = (v: number) => v.toFixed(0);
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One table row per method of a part: medians over its runs. */
+function partTable(part: PartResult): string[] {
+  const lines = [
+    '| method | train images | test accuracy | wall s | CPU s | ' +
+        'load (1 min) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  part.runs[0].forEach((first, i) => {
+    const ms = part.runs.map(r => r[i]);
+    const stages = first.testAccuracyPerStage.length > 1 ?
+        ` (${first.testAccuracyPerStage.map(pct).join(' → ')})` :
+        '';
+    lines.push(
+        `| ${first.method} | ${first.trainImages} | ` +
+        `${pct(median(ms.map(m => m.testAccuracy)))}${stages} | ` +
+        `${s0(median(ms.map(m => m.wallSeconds)))} | ` +
+        `${s0(median(ms.map(m => m.cpuSeconds)))} | ` +
+        `${first.load1m.start.toFixed(1)}–${first.load1m.end.toFixed(1)} |`);
+  });
+  return lines;
+}
+
+const TITLES: Record<string, string> = {
+  alone: 'fitByPCA alone: CNN against MLP',
+  finetune: 'fitByPCA + 1 fine-tuning epoch against model.fit, 3 epochs',
+  variants: 'fitByPCA alone on the CNN, one option changed at a time',
+  bn: 'BatchNormalization from the data or the identity',
+};
+
+/** The section's lines, or none when there are no results. */
+export function fitCnnSection(resultsDir: string, root: string): string[] {
+  const files = fs.readdirSync(resultsDir)
+                    .filter(f => /^fit-cnn-[a-z]+\.json$/.test(f))
+                    .map(f => path.join(resultsDir, f));
+  if (files.length === 0) {
+    return [];
+  }
+  const out = [
+    '## Convolutional networks',
+    '',
+    'The demo CNN (conv 5×5×32 → max-pool 2 → conv 5×5×64 → max-pool 2 → ' +
+        'dense 10) computed by fitByPCA, against the MLP 784-256-256-10 and ' +
+        'against `model.fit` (Adam 1e-3, batch 128), measured by ' +
+        '`bench/fit-cnn.ts`. Accuracy is on the 10,000 test images ' +
+        '(standard error about 0.35 points); wall and CPU seconds run from ' +
+        'the call to weights ready, test evaluations left out. A test ' +
+        'accuracy with arrows lists it after each stage: computed weights, ' +
+        'then each epoch.',
+    '',
+  ];
+  for (const file of files) {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as FitCnnFile;
+    for (const [name, part] of Object.entries(r.parts)) {
+      const title = TITLES[name] ??
+          name.replace(/^finetune(\d+)$/,
+                       'fitByPCA + $1 fine-tuning epochs');
+      const rows = part.data.trainRowsPerClass;
+      out.push(
+          `### ${title} (${part.machine.backend})`, '',
+          `\`${path.relative(root, file)}\`, part \`${name}\`: ` +
+              `${part.runs.length} run(s), ${part.date}, commit ` +
+              `\`${(part.machine.commit ?? 'unknown').slice(0, 10)}\`; ` +
+              `${rows === null ? 'all training images' :
+                                 `the first ${rows} training images of ` +
+                                     'each class'}.`,
+          '', ...partTable(part), '');
+    }
+  }
+  return out;
+}
