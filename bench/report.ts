@@ -543,7 +543,8 @@ function main() {
   const given = args.files.length > 0;
   const files = given ? args.files :
       fs.readdirSync(RESULTS)
-          .filter(f => f.endsWith('.json') && !f.startsWith('monitor-'))
+          .filter(f => f.endsWith('.json') &&
+                       !/^(monitor-|fit-cnn-|patch-extraction-)/.test(f))
           .map(f => path.join(RESULTS, f));
   const all = files.map(file => ({
     file, r: JSON.parse(fs.readFileSync(file, 'utf8')),
