@@ -43,7 +43,6 @@
  * the other parts are kept, each with the date, options, machine and load
  * of its own run.
  */
-import {execSync} from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -55,9 +54,10 @@ import {FashionMnistData, IMAGE_SIZE, loadCommittedSplit, loadFashionMnist,
 import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, compile,
         disposeModel, LEARNING_RATE, testAccuracy} from '../examples/models';
 import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
+import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, gitState, logger, machine,
+        selectBackend, stat} from './common';
 import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
 
-const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 const PARTS = ['alone', 'finetune', 'variants', 'bn'] as const;
 type Part = typeof PARTS[number];
 
@@ -166,15 +166,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function log(message: string) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ` +
-                       `${message}\n`);
-}
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
+const log = logger('bench');
 
 // ------------------------------------------------------------------- data
 
@@ -272,7 +264,7 @@ async function byPca(
   const stages: number[] = [];
   let excluded = 0;
   const load = os.loadavg()[0];
-  const cpu = cpuSeconds();
+  const cpu = cpuNow();
   const start = Date.now();
   const report = await fitByPCA(model, t.x, t.y, {
     ...options,
@@ -285,7 +277,7 @@ async function byPca(
     },
   });
   const wall = (Date.now() - start) / 1000 - excluded;
-  const cpuUsed = cpuSeconds() - cpu;
+  const cpuUsed = cpuNow() - cpu;
   const accuracy = testAccuracy(model, t.xTest, yTest);
   stages.push(accuracy);
   disposeModel(model);
@@ -312,7 +304,7 @@ async function byModelFit(t: Tensors, yTest: Int32Array):
   const stages: number[] = [];
   let excluded = 0;
   const load = os.loadavg()[0];
-  const cpu = cpuSeconds();
+  const cpu = cpuNow();
   const start = Date.now();
   await model.fit(t.x, t.y, {
     epochs: MODEL_FIT_EPOCHS,
@@ -329,7 +321,7 @@ async function byModelFit(t: Tensors, yTest: Int32Array):
     },
   });
   const wall = (Date.now() - start) / 1000 - excluded;
-  const cpuUsed = cpuSeconds() - cpu;
+  const cpuUsed = cpuNow() - cpu;
   disposeModel(model);
   return {
     method: `model.fit, ${MODEL_FIT_EPOCHS} epochs`,
@@ -368,41 +360,8 @@ function withTensors<T>(t: Tensors, body: (t: Tensors) => Promise<T>):
 
 // ------------------------------------------------------------------ main
 
-function machine() {
-  const version = (pkg: string) => {
-    try {
-      return require(`${pkg}/package.json`).version as string;
-    } catch {
-      return null;
-    }
-  };
-  const git = (cmd: string) => {
-    try {
-      return execSync(cmd, {encoding: 'utf8', cwd: path.join(__dirname, '..'),
-                            stdio: ['ignore', 'pipe', 'ignore']}).trim();
-    } catch {
-      return null;
-    }
-  };
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? null,
-    node: process.version,
-    tfjs: version('@tensorflow/tfjs'),
-    backend: tf.getBackend(),
-    wasmSimd: tf.getBackend() === 'wasm' ?
-        tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
-    commit: git('git rev-parse HEAD'),
-    srcDirty: (git('git status --porcelain -- src') ?? '').length > 0,
-  };
-}
-
 function summarize(label: string, ms: Measurement[]): string {
-  const median = (v: number[]) => {
-    const s = v.slice().sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
+  const median = (v: number[]) => stat(v).median;
   const acc = ms.map(m => 100 * m.testAccuracy);
   const wall = ms.map(m => m.wallSeconds);
   return `| ${label} | ${median(acc).toFixed(2)}% (${
@@ -412,13 +371,10 @@ function summarize(label: string, ms: Measurement[]): string {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  if (a.backend === 'wasm') {
-    require('@tensorflow/tfjs-backend-wasm');
+  await selectBackend(a.backend);
+  if (!a.quick) {
+    checkDataDir('bench/fit-cnn', a.dataDir, ['train', 't10k']);
   }
-  if (!(await tf.setBackend(a.backend))) {
-    throw new Error(`could not start the ${a.backend} backend`);
-  }
-  await tf.ready();
   if (a.backend === 'wasm') {
     registerWasmConv2dGradients();
   }
@@ -495,7 +451,7 @@ async function main() {
     mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
     training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
                modelFitEpochs: MODEL_FIT_EPOCHS},
-    machine: machine(),
+    machine: {...machine(), ...gitState(), backend: tf.getBackend()},
     load1m: {start: loadAtStart, end: os.loadavg()[0]},
   };
   for (const part of Object.keys(results)) {
