@@ -46,23 +46,48 @@ describe('topEigen (backend subspace iteration)', () => {
   const a32 = withSpectrum(q, spectrum);
   const reference = referenceEigen(a32, d);
 
-  it('matches float64 eigenvalues to 1e-4 and eigenvectors to 1e-3 rad',
+  /** Checks the top k pairs against a float64 reference. */
+  function expectReference(
+      result: ReturnType<typeof topEigen>[number],
+      ref: ReturnType<typeof referenceEigen>) {
+    expect(result.converged).toBe(true);
+    for (let i = 0; i < k; i++) {
+      const rel = Math.abs(result.values[i] - ref.values[i]) / ref.values[i];
+      expect(rel).toBeLessThan(1e-4);
+      const single = largestPrincipalAngle(
+          rowsAsColumns(result.vectors.subarray(i * d, (i + 1) * d), 1, d),
+          ref.vectors.subMatrix(0, d - 1, i, i));
+      expect(single).toBeLessThan(1e-3);
+    }
+  }
+
+  it.each([1, 2, 4])(
+      'matches float64 eigenvalues to 1e-4 and eigenvectors to 1e-3 rad ' +
+          '(filter degree %i)',
+      async filterDegree => {
+        await withoutLeaks(() => {
+          const a = tf.tensor2d(a32, [d, d]);
+          const [result] = topEigen([a], k, {filterDegree});
+          a.dispose();
+          expectReference(result, reference);
+        });
+      });
+
+  it('with a dominant eigenvalue (an uncentred moment), the filter ' +
+         'converges to the reference in fewer iterations',
      async () => {
+       // λ₁ fifty times λ₂, as the mean direction of pixel data.
+       const dominant = spectrum.map((v, i) => i === 0 ? 50 * spectrum[1] : v);
+       const b32 = withSpectrum(q, dominant);
+       const ref = referenceEigen(b32, d);
        await withoutLeaks(() => {
-         const a = tf.tensor2d(a32, [d, d]);
-         const [result] = topEigen([a], k);
-         a.dispose();
-         expect(result.converged).toBe(true);
-         for (let i = 0; i < k; i++) {
-           const rel = Math.abs(result.values[i] - reference.values[i]) /
-               reference.values[i];
-           expect(rel).toBeLessThan(1e-4);
-           const single = largestPrincipalAngle(
-               rowsAsColumns(result.vectors.subarray(i * d, (i + 1) * d), 1,
-                             d),
-               reference.vectors.subMatrix(0, d - 1, i, i));
-           expect(single).toBeLessThan(1e-3);
-         }
+         const b = tf.tensor2d(b32, [d, d]);
+         const [plain] = topEigen([b], k, {filterDegree: 1});
+         const [filtered] = topEigen([b], k, {filterDegree: 4});
+         b.dispose();
+         expectReference(plain, ref);
+         expectReference(filtered, ref);
+         expect(filtered.iterations).toBeLessThan(plain.iterations);
        });
      });
 
@@ -132,6 +157,10 @@ describe('topEigen (backend subspace iteration)', () => {
     await expectError(() => topEigen([a], 0), ValueError, /received 0/);
     await expectError(() => topEigen([rect], 1), ValueError, /square/);
     await expectError(() => topEigen([a], [1, 2]), ValueError, /2 entries/);
+    for (const filterDegree of [0, 1.5, 17, NaN]) {
+      await expectError(() => topEigen([a], 1, {filterDegree}), ValueError,
+                        /filterDegree.*1 to 16/);
+    }
     tf.dispose([a, rect]);
   });
 });
