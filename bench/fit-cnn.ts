@@ -5,7 +5,7 @@
  *   npx ts-node --transpile-only bench/fit-cnn.ts [--backend wasm|cpu]
  *       [--runs 1] [--data DIR] [--quick]
  *       [--parts alone,finetune,variants,bn] [--variant-rows N]
- *       [--fine-tune-epochs 1] [--without-model-fit]
+ *       [--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]
  *
  * Parts, each run alternating the order of its sides:
  *  - alone: fitByPCA alone (no backpropagation, the library's defaults)
@@ -13,7 +13,8 @@
  *    dense 10) and on the MLP 784-256-256-10 of the MLP demo;
  *  - finetune: on the CNN, `fitByPCA(model, x, y, {fineTuneEpochs: 1})`
  *    (or `--fine-tune-epochs`; results of another count are kept under
- *    the part name `finetune<N>`) against `model.fit` for 3 epochs from
+ *    the part name `finetune<N>`) against `model.fit` for 3 epochs
+ *    (`--epochs`; accuracy and wall time are kept after every epoch) from
  *    the seeded random (`--without-model-fit`: the fitByPCA side only)
  *    initialization (Adam 1e-3, batch 128, sparse categorical
  *    cross-entropy, both);
@@ -64,6 +65,7 @@ type Part = typeof PARTS[number];
 /** The MLP demo's hidden layers. */
 const MLP_UNITS = [256, 256];
 const SEED = 0;
+/** model.fit's epochs in the finetune part, unless `--epochs`. */
 const MODEL_FIT_EPOCHS = 3;
 
 /** fitByPCA's options tried one at a time in the `variants` part. */
@@ -86,6 +88,7 @@ interface Args {
   parts: Part[];
   variantRows: number;
   fineTuneEpochs: number;
+  epochs: number;
   withoutModelFit: boolean;
 }
 
@@ -94,7 +97,7 @@ function usage(problem: string): never {
       `${problem}\nusage: ts-node --transpile-only bench/fit-cnn.ts ` +
       `[--backend wasm|cpu] [--runs 1] [--data DIR] [--quick] ` +
       `[--parts ${PARTS.join(',')}] [--variant-rows 2000] ` +
-      `[--fine-tune-epochs 1] [--without-model-fit]\n`);
+      `[--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]\n`);
   process.exit(2);
 }
 
@@ -102,7 +105,7 @@ function parseArgs(argv: string[]): Args {
   const a: Args = {
     backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
     parts: ['alone', 'finetune'], variantRows: 2000, fineTuneEpochs: 1,
-    withoutModelFit: false,
+    epochs: MODEL_FIT_EPOCHS, withoutModelFit: false,
   };
   let partsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -147,6 +150,12 @@ function parseArgs(argv: string[]): Args {
         if (!Number.isInteger(a.fineTuneEpochs) || a.fineTuneEpochs < 1) {
           usage(`--fine-tune-epochs must be a positive integer, received ${
               value}`);
+        }
+        break;
+      case '--epochs':
+        a.epochs = Number(value);
+        if (!Number.isInteger(a.epochs) || a.epochs < 1) {
+          usage(`--epochs must be a positive integer, received ${value}`);
         }
         break;
       case '--variant-rows':
@@ -244,6 +253,8 @@ interface Measurement {
   testAccuracy: number;
   /** For model.fit: after each epoch; for fine-tuning: before and after. */
   testAccuracyPerStage: number[];
+  /** Wall seconds from the call to each stage, evaluations left out. */
+  wallSecondsPerStage: number[];
   wallSeconds: number;
   cpuSeconds: number;
   /** Seconds of test evaluation inside the timed span, left out. */
@@ -262,6 +273,7 @@ async function byPca(
     compile(model, LEARNING_RATE);
   }
   const stages: number[] = [];
+  const times: number[] = [];
   let excluded = 0;
   const load = os.loadavg()[0];
   const cpu = cpuNow();
@@ -271,6 +283,7 @@ async function byPca(
     onLayerEnd: layer => {
       if (fineTune && layer.role === 'output') {
         const evaluated = Date.now();
+        times.push((evaluated - start) / 1000 - excluded);
         stages.push(testAccuracy(model, t.xTest, yTest));
         excluded += (Date.now() - evaluated) / 1000;
       }
@@ -280,6 +293,7 @@ async function byPca(
   const cpuUsed = cpuNow() - cpu;
   const accuracy = testAccuracy(model, t.xTest, yTest);
   stages.push(accuracy);
+  times.push(wall);
   disposeModel(model);
   log(`${name}: ${(100 * accuracy).toFixed(2)}% in ${wall.toFixed(1)} s`);
   return {
@@ -289,6 +303,7 @@ async function byPca(
     trainImages: t.x.shape[0],
     testAccuracy: accuracy,
     testAccuracyPerStage: stages,
+    wallSecondsPerStage: times,
     wallSeconds: wall,
     cpuSeconds: cpuUsed,
     excludedSeconds: excluded,
@@ -297,22 +312,24 @@ async function byPca(
   };
 }
 
-async function byModelFit(t: Tensors, yTest: Int32Array):
+async function byModelFit(t: Tensors, yTest: Int32Array, epochs: number):
     Promise<Measurement> {
   const model = buildCnn(SEED);
   compile(model, LEARNING_RATE);
   const stages: number[] = [];
+  const times: number[] = [];
   let excluded = 0;
   const load = os.loadavg()[0];
   const cpu = cpuNow();
   const start = Date.now();
   await model.fit(t.x, t.y, {
-    epochs: MODEL_FIT_EPOCHS,
+    epochs,
     batchSize: BATCH_SIZE,
     shuffle: true,
     callbacks: {
       onEpochEnd: async epoch => {
         const evaluated = Date.now();
+        times.push((evaluated - start) / 1000 - excluded);
         stages.push(testAccuracy(model, t.xTest, yTest));
         excluded += (Date.now() - evaluated) / 1000;
         log(`model.fit: epoch ${epoch + 1}: ` +
@@ -324,12 +341,13 @@ async function byModelFit(t: Tensors, yTest: Int32Array):
   const cpuUsed = cpuNow() - cpu;
   disposeModel(model);
   return {
-    method: `model.fit, ${MODEL_FIT_EPOCHS} epochs`,
+    method: `model.fit, ${epochs} epochs`,
     model: 'cnn',
     options: null,
     trainImages: t.x.shape[0],
     testAccuracy: stages[stages.length - 1],
     testAccuracyPerStage: stages,
+    wallSecondsPerStage: times,
     wallSeconds: wall,
     cpuSeconds: cpuUsed,
     excludedSeconds: excluded,
@@ -400,7 +418,7 @@ async function main() {
     if (a.parts.includes('finetune')) {
       log(`run ${run + 1}: fitByPCA + ${a.fineTuneEpochs} epoch(s) against ` +
           `model.fit, ` +
-          `${MODEL_FIT_EPOCHS} epochs, CNN`);
+          `${a.epochs} epochs, CNN`);
       const epochs = a.fineTuneEpochs;
       const key = epochs === 1 ? 'finetune' : `finetune${epochs}`;
       (results[key] ??= []).push(await alternate(run, [
@@ -409,7 +427,7 @@ async function main() {
                 ', CNN',
             'cnn', t, data.yTest, {fineTuneEpochs: epochs})),
         ...(a.withoutModelFit ? [] : [() => withTensors(
-                tensors(data, 'cnn'), t => byModelFit(t, data.yTest))]),
+                tensors(data, 'cnn'), t => byModelFit(t, data.yTest, a.epochs))]),
       ]));
     }
     if (a.parts.includes('variants')) {
@@ -450,7 +468,7 @@ async function main() {
     cnn: CNN_ARCHITECTURE,
     mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
     training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
-               modelFitEpochs: MODEL_FIT_EPOCHS},
+               modelFitEpochs: a.epochs},
     machine: {...machine(), ...gitState(), backend: tf.getBackend()},
     load1m: {start: loadAtStart, end: os.loadavg()[0]},
   };

@@ -544,7 +544,8 @@ function main() {
   const files = given ? args.files :
       fs.readdirSync(RESULTS)
           .filter(f => f.endsWith('.json') &&
-                       !/^(monitor-|fit-cnn-|patch-extraction-)/.test(f))
+                       !/^(monitor-|fit-cnn-|patch-extraction-|eigen-filter-)/
+                            .test(f))
           .map(f => path.join(RESULTS, f));
   const all = files.map(file => ({
     file, r: JSON.parse(fs.readFileSync(file, 'utf8')),
@@ -764,12 +765,75 @@ function main() {
     out.push(...monitorSection(
         rel(file), JSON.parse(fs.readFileSync(file, 'utf8'))));
   }
+  const eigenFiles = newestPerBackend('eigen-filter-');
+  for (const file of eigenFiles) {
+    out.push(...eigenFilterSection(
+        rel(file), JSON.parse(fs.readFileSync(file, 'utf8'))));
+  }
   out.push(...fitCnnSection(RESULTS, ROOT));
   fs.writeFileSync(OUT, out.join('\n'));
   process.stdout.write(
       `wrote ${rel(OUT)} from ` +
-      `${[...[...chosen, ...fits].map(c => c.file), ...monitorFiles]
+      `${[...[...chosen, ...fits].map(c => c.file), ...monitorFiles,
+          ...eigenFiles]
              .map(rel).join(', ')}\n`);
+}
+
+/** The newest bench/results file starting with `prefix`, per backend. */
+function newestPerBackend(prefix: string): string[] {
+  const newest = new Map<string, string>();
+  for (const f of fs.readdirSync(RESULTS).sort()) {
+    const m = new RegExp(`^${prefix}(\\w+)-\\d{4}-.*\\.json$`).exec(f);
+    if (m !== null) {
+      newest.set(m[1], path.join(RESULTS, f));
+    }
+  }
+  return [...newest.values()];
+}
+
+/** What bench/eigen-filter.ts writes (the parts used here). */
+interface EigenFilter {
+  date: string;
+  commit: string|null;
+  machine: {cpuModel: string};
+  options: {backend: string, runs: number, centered: boolean};
+  components: number;
+  summary: Array<{
+    degree: number, wall: Stat, cpu: Stat, iterations: number[],
+    worstValueError: number, worstAngle: number,
+  }>;
+}
+
+/** The section on the eigensolver's Chebyshev filter degree. */
+function eigenFilterSection(file: string, e: EigenFilter): string[] {
+  const plain = e.summary.find(s => s.degree === 1);
+  const rows = e.summary.map(s => {
+    const ratio = plain === undefined ? '' :
+        ` | ${s2(s.wall.median / plain.wall.median)}`;
+    return `| ${s.degree} | ${s3(s.wall.median)} | ${s3(s.wall.min)} – ` +
+        `${s3(s.wall.max)} | ${s3(s.cpu.median)} | ` +
+        `${s.iterations.join(', ')} | ` +
+        `${s.worstValueError.toExponential(1)} | ` +
+        `${s.worstAngle.toExponential(1)}${ratio} |`;
+  });
+  return [
+    `## Eigensolver: Chebyshev filter degree (${e.options.backend})`, '',
+    `Measured by \`bench/eigen-filter.ts\` (source: \`${file}\`; ` +
+        `${e.date}, commit \`${(e.commit ?? 'unknown').slice(0, 10)}\`, ` +
+        `${e.machine.cpuModel}): \`topEigen\` on the 10 class ` +
+        `${e.options.centered ? 'covariances' : 'second moments'} of ` +
+        `Fashion-MNIST's 60,000 training images, top ${e.components} ` +
+        `pairs each, ${e.options.runs} runs alternating the degrees. ` +
+        `Errors are against a reference solve (degree 1, tolerance 1e-7): ` +
+        `the largest eigenvalue difference relative to the class's ` +
+        `largest eigenvalue, and the largest principal angle between the ` +
+        `top-${e.components} subspaces.`, '',
+    '| filter degree | wall s, median | min – max | CPU s, median | ' +
+        'iterations per class | eigenvalue error | angle (rad) | ' +
+        '× degree 1 |',
+    '|---:|---:|---:|---:|---|---:|---:|---:|',
+    ...rows, '',
+  ];
 }
 
 /** What bench/monitor-overhead.ts writes (the parts used here). */

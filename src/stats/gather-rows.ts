@@ -39,11 +39,17 @@ export function copyRows(
   }
 }
 
-/** Reads the values [start, end) of a row-major tensor. */
+/**
+ * Reads the values [start, end) of a row-major tensor. The array returned
+ * may be a view of the backend's memory: copy from it before the next
+ * tensor is made, which may move that memory.
+ */
 export type RangeReader = (start: number, end: number) => Float32Array;
 
 interface HostBackend {
   readSync(dataId: object, start?: number, end?: number): unknown;
+  /** The wasm backend's view of a tensor's values in its heap. */
+  typedArrayFromHeap?(t: tf.Tensor): unknown;
 }
 
 /**
@@ -57,6 +63,21 @@ export function hostRowReader(x: tf.Tensor2D): RangeReader|null {
   const name = tf.getBackend();
   const backend = tf.engine().backend as unknown as HostBackend;
   if (name === 'wasm') {
+    if (typeof backend.typedArrayFromHeap === 'function') {
+      // A view of the heap, without the copy readSync makes of every
+      // range. When the heap grows its old buffer is detached and the view
+      // empties; it is then taken again.
+      const view = () => backend.typedArrayFromHeap?.(x) as Float32Array;
+      let values = view();
+      if (values instanceof Float32Array) {
+        return (start, end) => {
+          if (values.length === 0) {
+            values = view();
+          }
+          return values.subarray(start, end);
+        };
+      }
+    }
     return (start, end) =>
                backend.readSync(x.dataId, start, end) as Float32Array;
   }
