@@ -52,7 +52,8 @@ import * as tf from '@tensorflow/tfjs';
 
 import {FashionMnistData, IMAGE_SIZE, loadCommittedSplit, loadFashionMnist,
         NUM_PIXELS} from '../examples/fashion-mnist';
-import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, compile,
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_FINE_TUNE,
+        compile,
         disposeModel, LEARNING_RATE, testAccuracy} from '../examples/models';
 import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
 import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, gitState, logger, machine,
@@ -425,7 +426,7 @@ async function main() {
         () => withTensors(tensors(data, 'cnn'), t => byPca(
             `fitByPCA + ${epochs} fine-tuning epoch${epochs > 1 ? 's' : ''}` +
                 ', CNN',
-            'cnn', t, data.yTest, {fineTuneEpochs: epochs})),
+            'cnn', t, data.yTest, {...CNN_FINE_TUNE, fineTuneEpochs: epochs})),
         ...(a.withoutModelFit ? [] : [() => withTensors(
                 tensors(data, 'cnn'), t => byModelFit(t, data.yTest, a.epochs))]),
       ]));

@@ -43,7 +43,8 @@ import {fitByPCA, FitByPcaOptions, FitByPcaReport, LayerReport} from '../src';
 import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
-import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_KERNEL,
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_FINE_TUNE,
+        CNN_KERNEL,
         compile, disposeModel, EVALUATION_BATCH, testAccuracy as accuracyOn}
     from './models';
 import {encodeGrayscalePng} from './png';
@@ -470,6 +471,9 @@ async function byPca(data: Split, o: DemoOptions, fineTuneEpochs: number):
   const options: FitByPcaOptions = {verbose: 1};
   if (fineTuneEpochs > 0) {
     options.fineTuneEpochs = fineTuneEpochs;
+    if (o.model === 'cnn') {
+      Object.assign(options, CNN_FINE_TUNE);
+    }
   }
   const accuracies: number[] = [];
   let excluded = 0;
@@ -500,8 +504,9 @@ async function byPca(data: Split, o: DemoOptions, fineTuneEpochs: number):
   disposeModel(model);
   process.stderr.write(`${report.toString()}\n`);
 
+  const shown = {...options, verbose: undefined, onLayerEnd: undefined};
   const call = fineTuneEpochs > 0 ?
-      `fitByPCA(model, x, y, {fineTuneEpochs: ${fineTuneEpochs}})` :
+      `fitByPCA(model, x, y, ${JSON.stringify(shown)})` :
       'fitByPCA(model, x, y)';
   return {
     result: {
