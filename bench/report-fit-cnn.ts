@@ -106,6 +106,60 @@ function barLine(part: PartResult, epochs: number): string[] {
   ];
 }
 
+/** Accuracy thresholds of the time-to-accuracy table. */
+const THRESHOLDS = [0.80, 0.83, 0.85, 0.87];
+
+/**
+ * For the CNN: the wall time at which each method's first evaluated stage
+ * reaches each threshold (medians over runs; fitByPCA alone from the
+ * `alone` part, one point).
+ */
+function timeToAccuracy(parts: Record<string, PartResult>): string[] {
+  const methods: Array<{label: string, ms: Measurement[]}> = [];
+  const alone = parts.alone?.runs.map(
+      r => r.find(m => m.method === 'fitByPCA, CNN'));
+  if (alone !== undefined && alone.every(m => m !== undefined)) {
+    methods.push({label: 'fitByPCA alone (one point)',
+                  ms: (alone as Measurement[]).map(m => ({
+                    ...m, testAccuracyPerStage: [m.testAccuracy],
+                    wallSecondsPerStage: [m.wallSeconds],
+                  }))});
+  }
+  const finetune = parts.finetune;
+  if (finetune !== undefined) {
+    finetune.runs[0].forEach((first, i) => methods.push(
+        {label: first.method, ms: finetune.runs.map(r => r[i])}));
+  }
+  const usable = methods.filter(
+      ({ms}) => ms.every(m => m.wallSecondsPerStage !== undefined));
+  if (usable.length === 0) {
+    return [];
+  }
+  const cell = (ms: Measurement[], threshold: number) => {
+    const times = ms.map(m => {
+      const k = m.testAccuracyPerStage.findIndex(a => a >= threshold);
+      return k < 0 ? null : (m.wallSecondsPerStage as number[])[k];
+    });
+    const reached = times.filter((t): t is number => t !== null);
+    return reached.length < times.length ?
+        `not reached (${times.length - reached.length} of ${times.length})` :
+        `${s0(median(reached))} s`;
+  };
+  return [
+    '### Time to accuracy, CNN', '',
+    `| method | ${THRESHOLDS.map(pct).join(' | ')} |`,
+    `|---|${THRESHOLDS.map(() => '---:').join('|')}|`,
+    ...usable.map(({label, ms}) =>
+        `| ${label} | ${THRESHOLDS.map(t => cell(ms, t)).join(' | ')} |`),
+    '',
+    'Each cell is the wall time at the first evaluation (after fitByPCA, ' +
+        'or after an epoch) at or above the threshold, median over runs; ' +
+        'evaluations are only made at those points, so a time is an upper ' +
+        'bound.',
+    '',
+  ];
+}
+
 const TITLES: Record<string, string> = {
   alone: 'fitByPCA alone: CNN against MLP',
   finetune: 'fitByPCA + 1 fine-tuning epoch against model.fit',
@@ -152,6 +206,7 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
           '', ...partTable(part), '',
           ...(name === 'finetune' ? barLine(part, 3) : []));
     }
+    out.push(...timeToAccuracy(r.parts));
   }
   return out;
 }
