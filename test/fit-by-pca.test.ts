@@ -214,6 +214,59 @@ describe('fitByPCA', () => {
        tf.dispose([train.x, train.y]);
      });
 
+  it.each([
+    ['categoricalCrossentropy', 'class indices'],
+    ['sparseCategoricalCrossentropy', 'one-hot rows'],
+  ])('fine-tunes with validation labels in any form (%s loss, %s)',
+     async (loss, form) => {
+       const train = clusters(300, 41, 1.2);
+       const held = clusters(90, 42, 1.2);
+       const model = mlp([6]);
+       model.compile({optimizer: tfl.train.adam(1e-2), loss});
+       const validationY = form === 'one-hot rows' ?
+           tf.oneHot(tf.tensor1d(held.labels, 'int32'), C) as tf.Tensor2D :
+           tf.tensor1d(held.labels, 'int32');
+       const options = {fineTuneEpochs: 1,
+                        validationData: [held.x, validationY] as
+                            [tf.Tensor, tf.Tensor]};
+       // The first call makes Adam's moment tensors, which stay with the
+       // optimizer; the second must leave nothing behind.
+       await fitByPCA(model, train.x, train.y, options);
+       const seen: number[] = [];
+       await withoutLeaks(async () => {
+         const report = await fitByPCA(model, train.x, train.y, options);
+         // The report's validation accuracy is that of the held-out rows.
+         const predicted = tf.tidy(() => tf.argMax(
+             model.predict(held.x) as tf.Tensor2D, 1).dataSync());
+         const right = held.labels.filter((c, i) => predicted[i] === c);
+         expect(report.validation?.accuracy)
+             .toBeCloseTo(right.length / held.labels.length, 6);
+         expect(report.validation?.accuracy).toBeGreaterThan(0.9);
+         seen.push(report.layers.length);
+       });
+       expect(seen).toEqual([2]);
+       tf.dispose([train.x, train.y, held.x, held.y, validationY]);
+     });
+
+  it('refuses bad validation labels before any weight changes', async () => {
+    const train = clusters(60, 43);
+    const model = mlp([6], true);
+    const before = model.getWeights().map(w => w.dataSync().slice());
+    const xv = tf.zeros([5, d]);
+    await expectError(
+        () => fitByPCA(model, train.x, train.y, {
+          fineTuneEpochs: 1,
+          validationData: [xv, [0, 1, 2]],
+          onLayerEnd: () => {
+            throw new Error('a layer was computed');
+          },
+        }),
+        ValueError, /validationData\[1\].*3 entries.*5 rows/);
+    model.getWeights().forEach(
+        (w, i) => expect(maxAbsDiff(w.dataSync(), before[i])).toBe(0));
+    tf.dispose([train.x, train.y, xv]);
+  });
+
   it('takes a tf.data.Dataset of {xs, ys}', async () => {
     const {x, y, labels} = clusters(600, 5);
     const model = mlp([6]);

@@ -103,6 +103,12 @@ export async function fitByPCA(
   checkUnits(plan, numClasses, o);
   resolveTopLayer(plan, o);
   checkCompiled(model, o);
+  // Validation labels are read now, so that bad ones fail before any
+  // weight changes rather than after the work.
+  const validationClasses = o.validationData === undefined ? null :
+      readLabels(o.validationData[1] as LabelsInput,
+                 o.validationData[0].shape[0], numClasses,
+                 'validationData[1]');
 
   const snapshot = new ModelSnapshot(model);
   const progress = new ProgressLine(o.verbose > 0);
@@ -127,17 +133,15 @@ export async function fitByPCA(
       await o.onLayerEnd?.(report);
     }
     if (o.fineTuneEpochs > 0) {
-      await fineTune(model, x, y, classOf, numClasses, o);
+      await fineTune(
+          model, x, y, classOf, validationClasses, numClasses, o);
     }
     const train = evaluate(model, data, classOf, numClasses);
-    const validation = o.validationData === undefined ?
+    const validation = o.validationData === undefined ||
+            validationClasses === null ?
         null :
         evaluateTensors(
-            model, o.validationData[0],
-            readLabels(o.validationData[1] as LabelsInput,
-                       o.validationData[0].shape[0], numClasses,
-                       'validationData[1]'),
-            numClasses);
+            model, o.validationData[0], validationClasses, numClasses);
     snapshot.dispose();
     return new FitByPcaReport(
         layers, train, validation, o.fineTuneEpochs, now() - started);
@@ -519,38 +523,61 @@ function lossTargets(loss: string, labels: number[], numClasses: number):
   });
 }
 
+/**
+ * Labels in the form a compiled loss takes: class indices as float32 for
+ * the sparse losses, one-hot rows for the other built-in ones; for a
+ * custom loss, the labels as given, in float32. `owned` tells whether the
+ * tensor was made here (and is to be disposed).
+ */
+function targetsFor(
+    loss: unknown, classes: Int32Array|null, given: LabelsInput,
+    numClasses: number): {targets: tf.Tensor, owned: boolean} {
+  if (typeof loss === 'string' && classes !== null) {
+    return {targets: lossTargets(loss, Array.from(classes), numClasses),
+            owned: true};
+  }
+  if (given instanceof tf.Tensor) {
+    return given.dtype === 'float32' ?
+        {targets: given, owned: false} :
+        {targets: tf.cast(given, 'float32'), owned: true};
+  }
+  return {targets: tf.tensor1d(Array.from(given), 'float32'), owned: true};
+}
+
 async function fineTune(
     model: LayersModel, x: tf.Tensor|PcaDataset, y: LabelsInput|undefined,
-    classOf: Int32Array|null, numClasses: number, o: ResolvedFitOptions) {
+    classOf: Int32Array|null, validationClasses: Int32Array|null,
+    numClasses: number, o: ResolvedFitOptions) {
   if (!(x instanceof tf.Tensor)) {
     await (model as unknown as {
       fitDataset(ds: unknown, args: object): Promise<unknown>,
     }).fitDataset(x, {epochs: o.fineTuneEpochs, verbose: o.verbose});
     return;
   }
-  // Targets in the form the compiled loss takes (class indices as float32
-  // for the sparse losses, one-hot rows otherwise); a custom loss gets `y`
-  // as given, in float32.
   const loss = (model as unknown as {loss: unknown}).loss;
-  const ys = typeof loss === 'string' && classOf !== null ?
-      lossTargets(loss, Array.from(classOf), numClasses) :
-      y instanceof tf.Tensor ?
-      (y.dtype === 'float32' ? y : tf.cast(y, 'float32')) :
-      tf.tensor1d(Array.from(y as ArrayLike<number>), 'float32');
+  const ys = targetsFor(loss, classOf, y as LabelsInput, numClasses);
+  const validationYs = o.validationData === undefined ? null :
+      targetsFor(loss, validationClasses,
+                 o.validationData[1] as LabelsInput, numClasses);
   const schedule = fineTuneSchedule(model, x.shape[0], o);
   try {
-    await model.fit(x, ys, {
+    await model.fit(x, ys.targets, {
       epochs: o.fineTuneEpochs,
       batchSize: o.fitBatchSize,
       shuffle: true,
       verbose: o.verbose,
-      validationData: o.validationData as [tf.Tensor, tf.Tensor] | undefined,
+      validationData: o.validationData === undefined ||
+              validationYs === null ?
+          undefined :
+          [o.validationData[0], validationYs.targets],
       callbacks: schedule === null ? undefined : [schedule.callback],
     });
   } finally {
     schedule?.restore();
-    if (ys !== y) {
-      ys.dispose();
+    for (const made of [ys, validationYs]) {
+      if (made !== null && made.owned) {
+        made.targets.dispose();
+      }
     }
   }
 }
