@@ -357,6 +357,42 @@ async function byModelFit(t: Tensors, yTest: Int32Array, epochs: number):
   };
 }
 
+/**
+ * The result key of a fine-tuning comparison: `finetune` for one epoch of
+ * fine-tuning against model.fit's default 3 epochs, `finetune<N>` for N
+ * fine-tuning epochs, `-fit<M>` appended when model.fit ran M epochs.
+ */
+function partKey(fineTuneEpochs: number, modelFitEpochs: number): string {
+  return `finetune${fineTuneEpochs === 1 ? '' : fineTuneEpochs}` +
+      `${modelFitEpochs === MODEL_FIT_EPOCHS ? '' : `-fit${modelFitEpochs}`}`;
+}
+
+interface PartRecord {
+  args?: {fineTuneEpochs?: number, epochs?: number};
+  training?: {modelFitEpochs?: number};
+}
+
+/**
+ * Files written before the key told model.fit's epochs apart kept every
+ * fine-tuning part under `finetune<N>`; parts whose model.fit ran other
+ * than 3 epochs move to their own key, so a new run does not replace them.
+ */
+function rekeyParts(parts: Record<string, PartRecord>) {
+  for (const [key, part] of Object.entries(parts)) {
+    const fit = part.training?.modelFitEpochs;
+    const tune = part.args?.fineTuneEpochs;
+    if (!key.startsWith('finetune') || fit === undefined ||
+        tune === undefined) {
+      continue;
+    }
+    const wanted = partKey(tune, fit);
+    if (wanted !== key && !(wanted in parts)) {
+      parts[wanted] = part;
+      delete parts[key];
+    }
+  }
+}
+
 /** Runs the sides in order, reversed on odd runs. */
 async function alternate(
     run: number, sides: Array<() => Promise<Measurement>>):
@@ -402,6 +438,8 @@ async function main() {
   log(`backend ${a.backend}; ${data.source}; parts ${a.parts.join(', ')}; ` +
       `${runs} run(s)`);
   const started = new Date().toISOString();
+  // The code this run executes is the tree as it was now.
+  const gitAtStart = gitState();
   const loadAtStart = os.loadavg()[0];
   const results: Record<string, Measurement[][]> = {};
   const rows = a.quick ? undefined : subset(data, a.variantRows);
@@ -421,7 +459,7 @@ async function main() {
           `model.fit, ` +
           `${a.epochs} epochs, CNN`);
       const epochs = a.fineTuneEpochs;
-      const key = epochs === 1 ? 'finetune' : `finetune${epochs}`;
+      const key = partKey(epochs, a.epochs);
       (results[key] ??= []).push(await alternate(run, [
         () => withTensors(tensors(data, 'cnn'), t => byPca(
             `fitByPCA + ${epochs} fine-tuning epoch${epochs > 1 ? 's' : ''}` +
@@ -461,6 +499,7 @@ async function main() {
   const out = fs.existsSync(file) ?
       JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
       {parts: {}};
+  rekeyParts(out.parts as Record<string, PartRecord>);
   const context = {
     date: started,
     args: a,
@@ -470,7 +509,7 @@ async function main() {
     mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
     training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
                modelFitEpochs: a.epochs},
-    machine: {...machine(), ...gitState(), backend: tf.getBackend()},
+    machine: {...machine(), ...gitAtStart, backend: tf.getBackend()},
     load1m: {start: loadAtStart, end: os.loadavg()[0]},
   };
   for (const part of Object.keys(results)) {

@@ -652,7 +652,7 @@ function summarize(st: State) {
     bars: BARS,
     thresholds: THRESHOLDS,
     machine: machine(),
-    git: gitState(),
+    git: GIT_AT_START,
     load: {atStart: st.loadAtStart, atEnd: os.loadavg()},
     raw: {pca, fineTune, fit, efficiency: st.efficiency, floors: st.floors,
           memorySmall: st.memorySmall},
@@ -707,6 +707,12 @@ function save(st: State): ReturnType<typeof summarize> {
   log(`wrote ${file}${result.complete ? '' : ' (partial)'}`);
   return result;
 }
+
+/**
+ * The commit and src/ state when the run started: the code it runs is
+ * loaded then, whatever changes in the tree while it goes on.
+ */
+const GIT_AT_START = gitState();
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));

@@ -125,10 +125,12 @@ function timeToAccuracy(parts: Record<string, PartResult>): string[] {
                     wallSecondsPerStage: [m.wallSeconds],
                   }))});
   }
-  const finetune = parts.finetune;
-  if (finetune !== undefined) {
-    finetune.runs[0].forEach((first, i) => methods.push(
-        {label: first.method, ms: finetune.runs.map(r => r[i])}));
+  for (const [name, part] of Object.entries(parts)) {
+    if (name.startsWith('finetune')) {
+      part.runs[0].forEach((first, i) => methods.push(
+          {label: `${first.method} (part \`${name}\`)`,
+           ms: part.runs.map(r => r[i])}));
+    }
   }
   const usable = methods.filter(
       ({ms}) => ms.every(m => m.wallSecondsPerStage !== undefined));
@@ -167,6 +169,18 @@ const TITLES: Record<string, string> = {
   bn: 'BatchNormalization from the data or the identity',
 };
 
+/** A title for `finetune<N>[-fit<M>]`. */
+function fineTuneTitle(name: string): string {
+  const m = /^finetune(\d*)(?:-fit(\d+))?$/.exec(name);
+  if (m === null) {
+    return name;
+  }
+  const tune = m[1] === '' ? 1 : Number(m[1]);
+  return `fitByPCA + ${tune} fine-tuning epoch${tune === 1 ? '' : 's'} ` +
+      `against model.fit${m[2] === undefined ? '' :
+                          `, ${m[2]} epochs (every epoch evaluated)`}`;
+}
+
 /** The section's lines, or none when there are no results. */
 export function fitCnnSection(resultsDir: string, root: string): string[] {
   const files = fs.readdirSync(resultsDir)
@@ -191,9 +205,7 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
   for (const file of files) {
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as FitCnnFile;
     for (const [name, part] of Object.entries(r.parts)) {
-      const title = TITLES[name] ??
-          name.replace(/^finetune(\d+)$/,
-                       'fitByPCA + $1 fine-tuning epochs');
+      const title = TITLES[name] ?? fineTuneTitle(name);
       const rows = part.data.trainRowsPerClass;
       out.push(
           `### ${title} (${part.machine.backend})`, '',

@@ -535,8 +535,8 @@ export function fitSections(
             'on a compiled model (Adam 1e-3, batch 128), the test set ' +
             'evaluated from `onLayerEnd` after the output layer (untimed), ' +
             'then further single epochs of `model.fit` on the same model ' +
-            'and optimizer. The CNN rows of the issue are not measured ' +
-            'here (no convolution support in fitByPCA yet).', '',
+            'and optimizer. The CNN rows are in the section ' +
+            '"Convolutional networks" below (bench/fit-cnn.ts).', '',
         ...mainTable(r), '',
         'Bars (issue 3):', '',
         ...barLines(r), '',

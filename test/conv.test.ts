@@ -539,6 +539,27 @@ describe('fitByPCA on convolutional models', () => {
        model.dispose();
      });
 
+  it('refuses a BatchNormalization input with NaN, weights unchanged',
+     async () => {
+       const values = new Float32Array(20 * 6).map((_, i) => (i * 7) % 5);
+       values[13] = NaN;
+       const x = tf.tensor2d(values, [20, 6]);
+       const y = tf.tensor1d(Array.from({length: 20}, (_, i) => i % 2),
+                             'float32');
+       const model = tfl.sequential({layers: [
+         tfl.layers.batchNormalization({inputShape: [6]}),
+         tfl.layers.dense({units: 2, activation: 'softmax'}),
+       ]});
+       const before = weightsOf(model);
+       await withoutLeaks(() => expectError(
+           () => fitByPCA(model, x, y), ValueError,
+           /layer 'batch_normalization.*' contains NaN or Inf/));
+       weightsOf(model).forEach(
+           (w, i) => expect(maxAbsDiff(w, before[i])).toBe(0));
+       tf.dispose([x, y]);
+       model.dispose();
+     });
+
   it('sets BatchNormalization from the data, or to the identity', () =>
      withoutLeaks(async () => {
        const {x, y} = strokes(150, 4);
@@ -703,6 +724,14 @@ describe('bad input to the convolution API', () => {
        for (const [body, message] of cases) {
          await expectError(body, ValueError, message);
        }
+       // A Conv1D input is [length, channels]; channels first is refused
+       // rather than read wrongly.
+       const sequence = tf.zeros([1, 4, 2]);
+       await expectError(
+           () => extractPatches(sequence,
+                                {kernelSize: 1, dataFormat: 'channelsFirst'}),
+           NotImplementedError, /'channelsFirst' is not supported for Conv1D/);
+       sequence.dispose();
        const gone = randomImages(1, [5, 5, 1], 9);
        gone.dispose();
        await expectError(() => extractPatches(gone, {kernelSize: 3}),
@@ -792,4 +821,43 @@ describe('bad input to the convolution API', () => {
     model.dispose();
     narrow.dispose();
   });
+
+  it('checks the images and the patch size against the model before ' +
+         'any weight changes',
+     async () => {
+       const {x, y, labels} = strokes(30, 10);
+       const model = tfl.sequential({layers: [
+         tfl.layers.conv2d({inputShape: [8, 8, 1], filters: 6,
+                            kernelSize: 3}),
+         tfl.layers.globalAveragePooling2d({}),
+         tfl.layers.dense({units: 3, activation: 'softmax'}),
+       ]});
+       const before = weightsOf(model);
+       const unchanged = () => weightsOf(model).forEach(
+           (w, i) => expect(maxAbsDiff(w, before[i])).toBe(0));
+       // 10×10 images for a model built for 8×8: refused up front.
+       await expectError(() => fitByPCA(model, x, y), ValueError,
+                         /`x` has shape \[30, 10, 10, 1\] but the model takes \[N, 8, 8, 1\]/);
+       unchanged();
+       // The same images through a Dataset: refused at the first batch.
+       const images = x.arraySync() as number[][][][];
+       const ds = tfl.data.zip({xs: tfl.data.array(images),
+                                ys: tfl.data.array(labels)}).batch(10);
+       await expectError(() => fitByPCA(model, ds as never), ValueError,
+                         /reads images of shape \[8, 8, 1\], but its input has shape \[10, 10, 1\]/);
+       unchanged();
+       // 3×3 patches of one channel have 9 values: 60 filters with pairs
+       // are 10 components per class.
+       const wide = tfl.sequential({layers: [
+         tfl.layers.conv2d({inputShape: [10, 10, 1], filters: 60,
+                            kernelSize: 3}),
+         tfl.layers.flatten(),
+         tfl.layers.dense({units: 3, activation: 'softmax'}),
+       ]});
+       await expectError(() => fitByPCA(wide, x, y), ValueError,
+                         /10 components per class with ± pairs, but its patches have only 9 values/);
+       tf.dispose([x, y]);
+       model.dispose();
+       wide.dispose();
+     });
 });

@@ -183,6 +183,12 @@ describe('fitByPCA', () => {
        expect(cosineRate(3, 0, 10)).toBe(3);
        expect(cosineRate(3, 5, 10)).toBeCloseTo(1.5, 12);
        expect(cosineRate(3, 10, 10)).toBeCloseTo(0, 12);
+       // A warm-up of 4 steps ramps the rate by (step + 1) / 4.
+       expect(cosineRate(3, 0, 10, 4)).toBeCloseTo(
+           0.25 * 1.5 * (1 + Math.cos(0)), 12);
+       expect(cosineRate(3, 2, 10, 4)).toBeCloseTo(
+           0.75 * 1.5 * (1 + Math.cos(Math.PI * 0.2)), 12);
+       expect(cosineRate(3, 4, 10, 4)).toBeCloseTo(cosineRate(3, 4, 10), 12);
        const train = clusters(300, 31, 1.2);
        const model = mlp([6]);
        const sgd = tfl.train.sgd(0.01);
@@ -409,6 +415,11 @@ describe('fitByPCA', () => {
       await expectError(
           () => fitByPCA(model, x, y, {fineTunePeak: 0}), ValueError,
           /`fineTunePeak` must be a positive number, received 0/);
+      for (const fineTuneWarmup of [1, -0.1, NaN]) {
+        await expectError(
+            () => fitByPCA(model, x, y, {fineTuneWarmup}), ValueError,
+            /`fineTuneWarmup` must be a number in \[0, 1\)/);
+      }
       await expectError(
           () => fitByPCA(model, x, y, {ridge: -1}), ValueError,
           /`ridge` must be a non-negative number or 'auto', received -1/);

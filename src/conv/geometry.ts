@@ -1,4 +1,4 @@
-import {describe, ValueError} from '../errors';
+import {describe, NotImplementedError, ValueError} from '../errors';
 
 /**
  * How a convolution reads its input, as the options of a tfjs-layers
@@ -109,6 +109,13 @@ export function resolveGeometry(
     throw new ValueError(
         `${who}: \`dataFormat\` must be 'channelsLast' or 'channelsFirst', ` +
         `received ${describe(args.dataFormat)}.`);
+  }
+  if (spatialRank === 1 && dataFormat === 'channelsFirst') {
+    // A Conv1D input is read as [length, channels]; its channels-first
+    // layout is not supported.
+    throw new NotImplementedError(
+        `${who}: a one-dimensional input ([length, channels]) must be ` +
+        `'channelsLast'; 'channelsFirst' is not supported for Conv1D.`);
   }
   return {spatialRank, kernel, strides, dilation, padding, dataFormat};
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ValueError} from '../errors';
+import {NotImplementedError, ValueError} from '../errors';
 import {forEachInputBatch, TrainingRows} from './feature-stream';
 import {PlannedLayer} from './layer-plan';
 import {ResolvedFitOptions} from './options';
@@ -45,10 +45,15 @@ export async function setBatchNormalization(
         new Float32Array(channels).fill(Math.max(0, 1 - epsilon)) :
         Float32Array.from(moments.squares, s => s / moments!.count),
   };
-  const weights = layer.weights.map(w => {
-    const name = w.originalName.split('/').pop() as string;
-    return tf.tensor1d(values[name]);
-  });
+  const names = layer.weights.map(
+      w => w.originalName.split('/').pop() as string);
+  const unknown = names.find(name => !(name in values));
+  if (unknown !== undefined) {
+    throw new NotImplementedError(
+        `fitByPCA: layer '${layer.name}' has a weight '${unknown}' that a ` +
+        `BatchNormalization layer is not expected to have.`);
+  }
+  const weights = names.map(name => tf.tensor1d(values[name]));
   try {
     layer.setWeights(weights);
   } finally {
@@ -99,6 +104,13 @@ async function inputMoments(
   });
   if (total === null) {
     throw new ValueError('fitByPCA: there are no training rows.');
+  }
+  const {mean, squares} = total as ChannelMoments;
+  if (!mean.every(Number.isFinite) || !squares.every(Number.isFinite)) {
+    throw new ValueError(
+        `fitByPCA: the input of layer '${layer.name}' contains NaN or Inf ` +
+        `(or values too large for float32); every value of \`x\` must be ` +
+        `finite.`);
   }
   return {moments: total, rows};
 }

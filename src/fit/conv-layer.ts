@@ -34,11 +34,8 @@ export async function convLayerPca(
     numClasses: number, components: number, o: ResolvedFitOptions,
     progress: ProgressLine): Promise<ConvPca> {
   const layer = step.layer;
-  const who = `fitByPCA ('${layer.name}')`;
-  const g = geometryOfLayer(
-      layer.getConfig() as Record<string, unknown>,
-      layer.getClassName() === 'Conv1D' ? 1 : 2, who);
-  const grid = inputGrid(layer, g, who);
+  const {g, grid} = convLayerGeometry(layer);
+  const imageShape = (layer.input as {shape: number[]}).shape.slice(1);
   const sampling: PatchSampling = {
     patchesPerImage: o.patchesPerImage,
     patchesPerClass: o.patchesPerClass,
@@ -62,6 +59,7 @@ export async function convLayerPca(
         source, plan, step.index, imagesPerBatch(o.batchSize, sampling, grid),
         batch => {
           const n = batch.input.shape[0];
+          checkImageShape(batch.input.shape.slice(1), imageShape, layer.name);
           const classOf = batch.classIndex !== null ?
               new Int32Array(n).fill(batch.classIndex) :
               readLabels(batch.labels as tf.Tensor1D, n, numClasses, 'ys');
@@ -93,6 +91,45 @@ export async function convLayerPca(
  * layer was built with.
  * @throws NotImplementedError for an input whose size is not fixed.
  */
+/**
+ * The geometry and patch grid of a Conv2D or Conv1D layer of a built model.
+ * fitByPCA calls it for every convolution before any weight changes, so an
+ * unsupported layer fails first.
+ *
+ * @throws NotImplementedError for a layer whose input size is not fixed,
+ *   or a channels-first Conv1D.
+ */
+export function convLayerGeometry(layer: PlannedLayer['layer']):
+    {g: ConvGeometry, grid: PatchGrid} {
+  const who = `fitByPCA ('${layer.name}')`;
+  const config = layer.getConfig() as Record<string, unknown>;
+  // tfjs's Conv1D leaves dataFormat out of its config; the layer has it.
+  const dataFormat =
+      (layer as unknown as {dataFormat?: unknown}).dataFormat ??
+      config.dataFormat;
+  const g = geometryOfLayer(
+      {...config, dataFormat}, layer.getClassName() === 'Conv1D' ? 1 : 2,
+      who);
+  return {g, grid: inputGrid(layer, g, who)};
+}
+
+/**
+ * Throws when the images a convolution receives do not have the shape its
+ * patches are read for (a Dataset whose batches differ from the model's
+ * input, for instance): the patches would come from the wrong places.
+ */
+function checkImageShape(
+    received: number[], expected: number[], name: string) {
+  if (received.length !== expected.length ||
+      received.some((n, i) => n !== expected[i])) {
+    throw new ValueError(
+        `fitByPCA: layer '${name}' reads images of shape ` +
+        `[${expected.join(', ')}], but its input has shape ` +
+        `[${received.join(', ')}] per row; \`x\` must match the model's ` +
+        `input shape.`);
+  }
+}
+
 function inputGrid(
     layer: PlannedLayer['layer'], g: ConvGeometry, who: string): PatchGrid {
   const shape = (layer.input as {shape: Array<number|null>}).shape;

@@ -21,7 +21,7 @@ import {fitSoftmaxReadout, KeptFeatures} from './softmax-readout';
 import {Evaluation, FitByPcaReport, LayerReport} from './report';
 import {ModelSnapshot} from './snapshot';
 import {setBatchNormalization} from './batch-norm';
-import {convLayerPca} from './conv-layer';
+import {convLayerGeometry, convLayerPca} from './conv-layer';
 
 /**
  * The output layer's ridge λ when end-to-end training follows. On
@@ -100,6 +100,9 @@ export async function fitByPCA(
   const o = resolveFitOptions(options);
   const {data, numClasses, classOf} = prepareData(model, x, y, o);
   const plan = planLayers(model, numClasses);
+  checkInputShape(model, x);
+  plan.filter(p => p.role === 'pca' && p.layer.getClassName() !== 'Dense')
+      .forEach(p => convLayerGeometry(p.layer));
   checkUnits(plan, numClasses, o);
   resolveTopLayer(plan, o);
   checkCompiled(model, o);
@@ -191,6 +194,26 @@ function prepareData(
 }
 
 /**
+ * Throws, before any work, when a tensor `x` does not have the model's
+ * input shape (the axes the model fixes): layers would read it wrongly or
+ * fail only after the layers below were computed.
+ */
+function checkInputShape(model: LayersModel, x: tf.Tensor|PcaDataset) {
+  const expected = model.inputs[0]?.shape;
+  if (!(x instanceof tf.Tensor) || expected === undefined) {
+    return;
+  }
+  const received = x.shape;
+  const fits = received.length === expected.length &&
+      expected.every((n, i) => i === 0 || n === null || n === received[i]);
+  if (!fits) {
+    throw new ValueError(
+        `fitByPCA: \`x\` has shape [${received.join(', ')}] but the model ` +
+        `takes [${expected.map(n => n ?? 'N').join(', ')}].`);
+  }
+}
+
+/**
  * Throws, before any work, for a hidden layer whose units cannot give every
  * class a component (or, with pairs, are odd).
  */
@@ -212,6 +235,22 @@ function checkUnits(
           `for ${numClasses} classes; every class needs at least one ` +
           `component: give it at least ${numClasses * perUnit} units` +
           `${o.pairs ? ' or pass pairs: false' : ''}.`);
+    }
+    // Each class gets up to ⌈components / classes⌉ components, which its
+    // rows (a Dense layer's inputs, a convolution's patches) must have.
+    const perClass = Math.ceil(units / perUnit / numClasses);
+    const features = step.layer.getClassName() === 'Dense' ?
+        (step.layer.input as {shape: number[]}).shape.slice(1)
+            .reduce((a, b) => a * b, 1) :
+        convLayerGeometry(step.layer).grid.patchSize;
+    if (perClass > features) {
+      throw new ValueError(
+          `fitByPCA: layer '${step.layer.name}' has ${units} units, ` +
+          `${perClass} components per class${o.pairs ? ' with ± pairs' : ''}` +
+          `, but its ${step.layer.getClassName() === 'Dense' ?
+                           'input rows have' : 'patches have'} only ` +
+          `${features} values; give it at most ` +
+          `${features * numClasses * perUnit} units.`);
     }
   }
 }
@@ -595,7 +634,8 @@ function fineTuneSchedule(
   }
   const steps = o.fineTuneEpochs * Math.ceil(rows / o.fitBatchSize);
   return cosineSchedule(
-      optimizer, o.fineTunePeak * optimizer.learningRate, steps);
+      optimizer, o.fineTunePeak * optimizer.learningRate, steps,
+      Math.round(o.fineTuneWarmup * steps));
 }
 
 /** Sets a Dense or convolutional layer's kernel (of `shape`) and bias. */

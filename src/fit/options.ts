@@ -128,6 +128,12 @@ export interface FitByPcaOptions {
    * rate. Defaults to 3.
    */
   fineTunePeak?: number;
+  /**
+   * The share of the fine-tuning batches over which the cosine schedule's
+   * rate first rises linearly from 0 to its peak, in [0, 1). Defaults to
+   * 0 (no warm-up).
+   */
+  fineTuneWarmup?: number;
   /** Batch size of output-layer training and fine-tuning. Defaults to 128. */
   fitBatchSize?: number;
   /** `[x, y]` held out for the report and fine-tuning. Defaults to none. */
@@ -166,6 +172,7 @@ export const FIT_DEFAULTS = {
   fineTuneEpochs: 0,
   fineTuneSchedule: 'cosine' as 'cosine' | 'constant',
   fineTunePeak: 3,
+  fineTuneWarmup: 0,
   fitBatchSize: 128,
   verbose: 0 as 0 | 1,
   solver: {},
@@ -228,6 +235,12 @@ export function resolveFitOptions(options: FitByPcaOptions = {}):
     throw new ValueError(
         `fitByPCA: \`fineTunePeak\` must be a positive number, received ` +
         `${describe(o.fineTunePeak)}.`);
+  }
+  if (!(typeof o.fineTuneWarmup === 'number' && o.fineTuneWarmup >= 0 &&
+        o.fineTuneWarmup < 1)) {
+    throw new ValueError(
+        `fitByPCA: \`fineTuneWarmup\` must be a number in [0, 1), ` +
+        `received ${describe(o.fineTuneWarmup)}.`);
   }
   if (o.ridge !== 'auto' &&
       !(typeof o.ridge === 'number' && o.ridge >= 0 &&

@@ -260,9 +260,10 @@ export class KeptFeatures {
     const x = features.dtype === 'float32' ?
         features : tf.cast(features, 'float32') as tf.Tensor2D;
     try {
+      // Not kept: if the second gather throws, tidy frees the first.
       this.parts.push(tf.tidy(() => ({
-        train: tf.keep(gatherRows(x, trainRows)),
-        held: tf.keep(gatherRows(x, heldRows)),
+        train: gatherRows(x, trainRows),
+        held: gatherRows(x, heldRows),
       })));
     } finally {
       if (x !== features) {
@@ -280,12 +281,19 @@ export class KeptFeatures {
   take(): [LabelledFeatures, LabelledFeatures] {
     const join = (side: 'train'|'held') =>
         tf.concat2d(this.parts.map(p => p[side]), 0);
-    const out: [LabelledFeatures, LabelledFeatures] = [
-      {features: join('train'), labels: Int32Array.from(this.trainLabels)},
-      {features: join('held'), labels: Int32Array.from(this.heldLabels)},
-    ];
+    const train = join('train');
+    let held: tf.Tensor2D;
+    try {
+      held = join('held');
+    } catch (e) {
+      train.dispose();
+      throw e;
+    }
     this.dispose();
-    return out;
+    return [
+      {features: train, labels: Int32Array.from(this.trainLabels)},
+      {features: held, labels: Int32Array.from(this.heldLabels)},
+    ];
   }
 
   dispose() {
