@@ -131,7 +131,10 @@ export interface FitByPcaOptions {
   /**
    * The share of the fine-tuning batches over which the cosine schedule's
    * rate first rises linearly from 0 to its peak, in [0, 1). Defaults to
-   * 0 (no warm-up).
+   * 0 (no warm-up): on the demo CNN (full Fashion-MNIST, one epoch,
+   * batches of 64) a warm-up over 10% of the batches gave 87.9% against
+   * 87.7% without, and 88.1% against 88.2% without ± pairs: no gain
+   * beyond run-to-run noise (bench/results/raw/).
    */
   fineTuneWarmup?: number;
   /** Batch size of output-layer training and fine-tuning. Defaults to 128. */
