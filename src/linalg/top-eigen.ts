@@ -32,8 +32,8 @@ export interface TopEigenOptions {
    * smallest Ritz value and amplifies those above it, instead of A itself.
    * 1 is plain subspace iteration. The degree is lowered in an iteration
    * where the filter would amplify the largest Ritz value more than
-   * {@link MAX_FILTER_SPREAD} times the k-th, which float32 could not
-   * resolve. Defaults to {@link DEFAULT_FILTER_DEGREE}.
+   * 1e8 times the k-th, which float32 could not
+   * resolve. Defaults to 4 (measured: docs/BENCHMARKS.md).
    */
   filterDegree?: number;
   /**
