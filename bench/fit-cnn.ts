@@ -102,6 +102,14 @@ function usage(problem: string): never {
   process.exit(2);
 }
 
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    usage(`${flag} must be a positive integer, received ${value}`);
+  }
+  return n;
+}
+
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
@@ -131,10 +139,7 @@ function parseArgs(argv: string[]): Args {
         a.backend = value;
         break;
       case '--runs':
-        a.runs = Number(value);
-        if (!Number.isInteger(a.runs) || a.runs < 1) {
-          usage(`--runs must be a positive integer, received ${value}`);
-        }
+        a.runs = positiveInteger('--runs', value);
         break;
       case '--data':
         a.dataDir = path.resolve(value);
@@ -147,24 +152,13 @@ function parseArgs(argv: string[]): Args {
         }
         break;
       case '--fine-tune-epochs':
-        a.fineTuneEpochs = Number(value);
-        if (!Number.isInteger(a.fineTuneEpochs) || a.fineTuneEpochs < 1) {
-          usage(`--fine-tune-epochs must be a positive integer, received ${
-              value}`);
-        }
+        a.fineTuneEpochs = positiveInteger('--fine-tune-epochs', value);
         break;
       case '--epochs':
-        a.epochs = Number(value);
-        if (!Number.isInteger(a.epochs) || a.epochs < 1) {
-          usage(`--epochs must be a positive integer, received ${value}`);
-        }
+        a.epochs = positiveInteger('--epochs', value);
         break;
       case '--variant-rows':
-        a.variantRows = Number(value);
-        if (!Number.isInteger(a.variantRows) || a.variantRows < 1) {
-          usage(`--variant-rows must be a positive integer, received ${
-              value}`);
-        }
+        a.variantRows = positiveInteger('--variant-rows', value);
         break;
       default:
         usage(`unknown option ${flag}`);

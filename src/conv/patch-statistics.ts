@@ -10,7 +10,7 @@ import {gatherRows} from '../stats/gather-rows';
 import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
 import {ConvGeometry, PatchGeometryArgs, patchGrid, PatchGrid,
         resolveGeometry} from './geometry';
-import {copyPatches, hostValues} from './patches';
+import {checkImages, copyPatches, hostValues} from './patches';
 import {imagesForBudget, PatchSampler, PatchSampling, PatchSamplingArgs,
         resolveSampling} from './sampling';
 
@@ -102,13 +102,7 @@ function prepare(
   }
   const {kernelSize, strides, padding, dilationRate, dataFormat,
          patchesPerImage, patchesPerClass, ...pca} = options;
-  if (!(x instanceof tf.Tensor) || x.isDisposed ||
-      (x.rank !== 3 && x.rank !== 4)) {
-    throw new ValueError(
-        `${who}: \`x\` must be a Tensor4D of images (or a Tensor3D of ` +
-        `sequences), received ${x instanceof tf.Tensor && x.isDisposed ?
-            'a disposed tensor' : describe(x)}.`);
-  }
+  checkImages(x, who);
   const g = resolveGeometry(
       {kernelSize, strides, padding, dilationRate, dataFormat},
       x.rank === 4 ? 2 : 1, who);

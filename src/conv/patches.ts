@@ -18,6 +18,20 @@ export interface ExtractPatchesOptions extends PatchGeometryArgs {
 }
 
 /**
+ * Throws unless `x` is a live Tensor4D of images or Tensor3D of
+ * sequences, the inputs patches are read from.
+ */
+export function checkImages(x: unknown, who: string): asserts x is tf.Tensor {
+  if (!(x instanceof tf.Tensor) || x.isDisposed ||
+      (x.rank !== 3 && x.rank !== 4)) {
+    throw new ValueError(
+        `${who}: \`x\` must be a Tensor4D of images (or a Tensor3D of ` +
+        `sequences), received ${x instanceof tf.Tensor && x.isDisposed ?
+            'a disposed tensor' : describe(x)}.`);
+  }
+}
+
+/**
  * The patches a convolution reads from each image, one row per patch, each
  * row in the order of the kernel's input dimension.
  *
@@ -57,13 +71,7 @@ export interface ExtractPatchesOptions extends PatchGeometryArgs {
 export function extractPatches(
     x: tf.Tensor, options: ExtractPatchesOptions): tf.Tensor2D {
   const who = 'extractPatches';
-  if (!(x instanceof tf.Tensor) || x.isDisposed ||
-      (x.rank !== 3 && x.rank !== 4)) {
-    throw new ValueError(
-        `${who}: \`x\` must be a Tensor4D of images (or a Tensor3D of ` +
-        `sequences), received ${x instanceof tf.Tensor && x.isDisposed ?
-            'a disposed tensor' : describe(x)}.`);
-  }
+  checkImages(x, who);
   if (options === null || typeof options !== 'object') {
     throw new ValueError(
         `${who}: \`options\` must be an object with at least ` +

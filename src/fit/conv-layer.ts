@@ -11,7 +11,7 @@ import {ClassStatistics} from '../stats/class-statistics';
 import {readLabels} from '../stats/labels';
 import {forEachInputBatch, TrainingRows} from './feature-stream';
 import {PlannedLayer} from './layer-plan';
-import {ResolvedFitOptions} from './options';
+import {layerPcaOptions, ResolvedFitOptions} from './options';
 import {ProgressLine} from './progress';
 
 /** A convolutional layer's class-based PCA and the patches it took. */
@@ -72,14 +72,7 @@ export async function convLayerPca(
     if (patches === 0) {
       throw new ValueError('fitByPCA: there are no training rows.');
     }
-    const pca = classPcaFromStatistics(stats, {
-      totalComponents: components,
-      allocation: o.allocation,
-      centered: o.centered,
-      shrinkage: o.shrinkage,
-      seed: o.seed,
-      solver: o.solver,
-    });
+    const pca = classPcaFromStatistics(stats, layerPcaOptions(components, o));
     return {pca, patches};
   } finally {
     stats.dispose();

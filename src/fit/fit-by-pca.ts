@@ -12,7 +12,8 @@ import {impliedClassCount, LabelsInput, readLabels} from '../stats/labels';
 import {forEachFeatureBatch, gatherBatch, TrainingRows}
     from './feature-stream';
 import {planLayers, PlannedLayer} from './layer-plan';
-import {FitByPcaOptions, ResolvedFitOptions, resolveFitOptions}
+import {FitByPcaOptions, layerPcaOptions, ResolvedFitOptions,
+        resolveFitOptions}
     from './options';
 import {ProgressLine} from './progress';
 import {cosineSchedule, hasLearningRate} from './schedule';
@@ -101,8 +102,6 @@ export async function fitByPCA(
   const {data, numClasses, classOf} = prepareData(model, x, y, o);
   const plan = planLayers(model, numClasses);
   checkInputShape(model, x);
-  plan.filter(p => p.role === 'pca' && p.layer.getClassName() !== 'Dense')
-      .forEach(p => convLayerGeometry(p.layer));
   checkUnits(plan, numClasses, o);
   resolveTopLayer(plan, o);
   checkCompiled(model, o);
@@ -342,14 +341,7 @@ async function denseLayerPca(
   const stats = await layerStatistics(plan, step, data, numClasses, o,
                                       progress);
   try {
-    const pca = classPcaFromStatistics(stats, {
-      totalComponents: components,
-      allocation: o.allocation,
-      centered: o.centered,
-      shrinkage: o.shrinkage,
-      seed: o.seed,
-      solver: o.solver,
-    });
+    const pca = classPcaFromStatistics(stats, layerPcaOptions(components, o));
     return {pca, samples: stats.totalCount};
   } finally {
     stats.dispose();

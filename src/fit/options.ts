@@ -288,3 +288,18 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
              Object.entries(o).filter(([, v]) => v !== undefined)) as
       Partial<T>;
 }
+
+/**
+ * The classPca options of a layer computed by fitByPCA: `components` in
+ * all, shared by the classes as fitByPCA's options say.
+ */
+export function layerPcaOptions(components: number, o: ResolvedFitOptions) {
+  return {
+    totalComponents: components,
+    allocation: o.allocation,
+    centered: o.centered,
+    shrinkage: o.shrinkage,
+    seed: o.seed,
+    solver: o.solver,
+  };
+}

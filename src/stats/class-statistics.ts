@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {describe, ValueError} from '../errors';
 import {centredRows, FLOAT32_MAX} from './centred-rows';
 import {gatherRows, hostRowReader} from './gather-rows';
-import {assembleBlocks, blockBounds, gramBlocksFromHost, gramBlocksFromTensor, splitBlocks, SymmetricBlocks} from './symmetric-blocks';
+import {assembleBlocks, blockBounds, gramBlocksFromHost, gramBlocksFromTensor,
+        splitBlocks, SymmetricBlocks} from './symmetric-blocks';
 import {LabelsInput, MAX_CLASSES, readLabels} from './labels';
 
 /** Plain-JSON form of {@link ClassStatistics}; see `toJSON`. */
