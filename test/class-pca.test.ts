@@ -226,6 +226,158 @@ describe('classPca', () => {
     expect(events[events.length - 1]).toBe('components:3/3');
   });
 
+  describe('distinct', () => {
+    /**
+     * Every class shares one strong direction (e0, standard deviation 5)
+     * and has its own weaker pair (columns 1 + 2c, 2 + 2c, standard
+     * deviations 2 and 1), plus noise: without `distinct` each class's top
+     * component is e0 again.
+     */
+    function sharedDirection(dim: number, classes: number, rowsEach: number):
+        {rows: Float32Array, labels: number[]} {
+      const rng = new SeededRandom(5);
+      const out = new Float32Array(classes * rowsEach * dim);
+      const y: number[] = [];
+      for (let i = 0; i < classes * rowsEach; i++) {
+        const c = i % classes;
+        y.push(c);
+        const row = out.subarray(i * dim, (i + 1) * dim);
+        row.forEach((_, j) => row[j] = 0.05 * rng.normal());
+        row[0] += 5 * rng.normal();
+        row[(1 + 2 * c) % dim] += 2 * rng.normal();
+        row[(2 + 2 * c) % dim] += rng.normal();
+      }
+      return {rows: out, labels: y};
+    }
+
+    /** The same selection in float64 with a full eigendecomposition. */
+    function referenceDistinct(
+        data: Float32Array, y: number[], dim: number, classes: number,
+        k: number): Array<{vectors: number[][], values: number[]}> {
+      const moments = Array.from({length: classes}, (_, c) => {
+        const m = new Float64Array(dim * dim);
+        const own = y.map((l, i) => l === c ? i : -1).filter(i => i >= 0);
+        for (const i of own) {
+          for (let a = 0; a < dim; a++) {
+            for (let b = 0; b < dim; b++) {
+              m[a * dim + b] +=
+                  data[i * dim + a] * data[i * dim + b] / own.length;
+            }
+          }
+        }
+        return m;
+      });
+      const taken: number[][] = [];
+      const out = moments.map(() => ({vectors: [] as number[][],
+                                      values: [] as number[]}));
+      for (let round = 0; round < k; round++) {
+        moments.forEach((m, c) => {
+          const p = Array.from({length: dim}, (_, a) => Array.from(
+              {length: dim}, (__, b) => (a === b ? 1 : 0) -
+                  taken.reduce((s, t) => s + t[a] * t[b], 0)));
+          const deflated = new Float64Array(dim * dim);
+          for (let a = 0; a < dim; a++) {
+            for (let b = 0; b < dim; b++) {
+              let v = 0;
+              for (let i = 0; i < dim; i++) {
+                for (let j = 0; j < dim; j++) {
+                  v += p[a][i] * m[i * dim + j] * p[j][b];
+                }
+              }
+              deflated[a * dim + b] = v;
+            }
+          }
+          const eig = referenceEigen(deflated, dim);
+          const v = Array.from({length: dim}, (_, r) => eig.vectors.get(r, 0));
+          taken.push(v);
+          out[c].vectors.push(v);
+          out[c].values.push(eig.values[0]);
+        });
+      }
+      return out;
+    }
+
+    function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) {
+        s += a[i] * b[i];
+      }
+      return s;
+    }
+
+    it('takes components in turns, each off those taken, like float64',
+       async () => {
+         const dim = 10;
+         const {rows: data, labels: y} = sharedDirection(dim, 3, 300);
+         const plainX = tf.tensor2d(data, [900, dim]);
+         const plainTop = classPcaSync(plainX, y, {components: 1});
+         plainX.dispose();
+         // Without the option the three classes' first components are all
+         // e0, nearly.
+         for (const cls of plainTop.classes) {
+           expect(Math.abs(cls.components[0])).toBeGreaterThan(0.99);
+         }
+         await withoutLeaks(async () => {
+           const x = tf.tensor2d(data, [900, dim]);
+           const pca = await classPca(x, y, {components: 2, distinct: true});
+           x.dispose();
+           const ref = referenceDistinct(data, y, dim, 3, 2);
+           const all: Float32Array[] = [];
+           pca.classes.forEach((cls, c) => {
+             for (let i = 0; i < 2; i++) {
+               const got = cls.components.subarray(i * dim, (i + 1) * dim);
+               all.push(got);
+               expect(Math.abs(dot(got, ref[c].vectors[i])))
+                   .toBeGreaterThan(1 - 1e-4);
+               expect(cls.eigenvalues[i] / ref[c].values[i])
+                   .toBeCloseTo(1, 3);
+             }
+           });
+           // Six mutually orthogonal unit components.
+           all.forEach((a, i) => all.forEach((b, j) => expect(Math.abs(
+               dot(a, b))).toBeCloseTo(i === j ? 1 : 0, 4)));
+           expect(pca.converged).toEqual([true, true, true]);
+         });
+       });
+
+    it('falls back to a class\'s own top components once all features ' +
+           'are taken',
+       async () => {
+         const dim = 4;
+         const {rows: data, labels: y} = sharedDirection(dim, 3, 300);
+         const x = tf.tensor2d(data, [900, dim]);
+         const distinct = classPcaSync(x, y, {components: 2, distinct: true});
+         const plain = classPcaSync(x, y, {components: 2});
+         x.dispose();
+         // Turns: classes 0, 1, 2 then class 0 again take four directions,
+         // which span the features; classes 1 and 2 repeat their own top.
+         const first = distinct.classes.map(
+             cls => cls.components.subarray(0, dim));
+         const fourth = distinct.classes[0].components.subarray(dim, 2 * dim);
+         const four = [...first, fourth];
+         four.forEach((a, i) => four.forEach((b, j) => expect(Math.abs(
+             dot(a, b))).toBeCloseTo(i === j ? 1 : 0, 4)));
+         for (const c of [1, 2]) {
+           const second =
+               distinct.classes[c].components.subarray(dim, 2 * dim);
+           const ownTop = plain.classes[c].components.subarray(0, dim);
+           expect(Math.abs(dot(second, ownTop))).toBeGreaterThan(1 - 1e-4);
+         }
+       });
+
+    it('rejects a non-boolean and the eigenvalue allocation', async () => {
+      const x = tf.tensor2d(rows, [C * n, d]);
+      await expectError(
+          () => classPca(x, labels, {distinct: 1 as never}), ValueError,
+          /distinct.*boolean.*received 1/);
+      await expectError(
+          () => classPca(x, labels, {totalComponents: 6, distinct: true,
+                                     allocation: 'eigenvalue'}),
+          ValueError, /cannot be combined with `allocation: 'eigenvalue'`/);
+      x.dispose();
+    });
+  });
+
   describe('bad input', () => {
     it('rejects a class with no rows, naming it', async () => {
       const x = tf.tensor2d(rows.subarray(0, 4 * d), [4, d]);

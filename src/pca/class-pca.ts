@@ -198,7 +198,8 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
     const alphas = classMatrices(stats, o, matrices);
     const solveKs = o.allocation === 'eigenvalue' ?
         ks.map(() => Math.min(stats.dim, 2 * Math.max(...ks))) : ks;
-    const solved = solveTop(matrices, solveKs, o);
+    const solved = o.distinct ? solveDistinct(matrices, ks, o) :
+                                solveTop(matrices, solveKs, o);
     const kept = o.allocation === 'eigenvalue' ?
         rankAllocation(solved, ks.reduce((a, b) => a + b, 0)) : ks;
     const classes = solved.map((result, c) => describeClass(
@@ -249,6 +250,153 @@ function solveTop(
     }
     throw e;
   }
+}
+
+/**
+ * The eigensolver's relative residual tolerance for the turns of
+ * `distinct` (or the solver's own, if larger). A component's angle error
+ * is about the residual over the eigenvalue gap.
+ */
+const DISTINCT_TOLERANCE = 1e-4;
+
+/**
+ * The components of the `distinct` option. The classes take turns; each
+ * turn's component is the top eigenvector of the class matrix with the
+ * components taken so far projected out (its eigenvalue is that of the
+ * projected matrix). Once those span the features the matrix has left
+ * (its top eigenvalue is below 1e-7 of its trace), the class's remaining
+ * components are its own top ones.
+ */
+function solveDistinct(
+    matrices: tf.Tensor2D[], ks: number[],
+    o: ResolvedPcaOptions): TopEigenResult[] {
+  const d = matrices[0].shape[0];
+  const quiet = {...o, onProgress: undefined};
+  // A projected matrix holds float32 rounding of the order of 1e-7 of the
+  // class matrix's norm, which the later turns' top eigenvalues approach:
+  // their residuals stall above the default 1e-6 relative tolerance.
+  const turnOptions = {...quiet, solver: {
+    ...o.solver,
+    tolerance: Math.max(o.solver.tolerance ?? 0, DISTINCT_TOLERANCE),
+  }};
+  const taken: Float32Array[] = [];
+  const turns = ks.map(() => ({
+    values: [] as number[], vectors: [] as Float32Array[], iterations: 0,
+    converged: true, exhausted: false,
+  }));
+  const traces = matrices.map(m => {
+    const trace = tf.tidy(() => tf.sum(tf.mul(m, tf.eye(d))));
+    const value = trace.dataSync()[0];
+    trace.dispose();
+    return value;
+  });
+  // Each class's matrix with the components taken before its last turn
+  // projected out; at its next turn the ones taken since are projected out
+  // too (the components are orthonormal, so the projections compose).
+  const projected = matrices.slice();
+  const seen = ks.map(() => 0);
+  const replace = (c: number, m: tf.Tensor2D) => {
+    if (projected[c] !== m && projected[c] !== matrices[c]) {
+      projected[c].dispose();
+    }
+    projected[c] = m;
+  };
+  try {
+    for (let round = 0; round < Math.max(...ks); round++) {
+      ks.forEach((k, c) => {
+        const turn = turns[c];
+        if (round >= k || turn.exhausted) {
+          return;
+        }
+        replace(c, deflate(projected[c], taken.slice(seen[c])));
+        seen[c] = taken.length;
+        const [top] = solveTop([projected[c]], [1], turnOptions);
+        turn.iterations += top.iterations;
+        turn.converged = turn.converged && top.converged;
+        const v = orthogonalTo(top.vectors, taken);
+        if (top.values[0] <= 1e-7 * traces[c] || v === null) {
+          turn.exhausted = true;
+          return;
+        }
+        taken.push(v);
+        turn.values.push(top.values[0]);
+        turn.vectors.push(v);
+        o.onProgress?.({stage: 'components', done: taken.length,
+                        total: ks.reduce((a, b) => a + b, 0)});
+      });
+    }
+  } finally {
+    matrices.forEach((m, c) => replace(c, m));
+  }
+  return turns.map((turn, c) => {
+    const missing = ks[c] - turn.vectors.length;
+    if (missing > 0) {
+      const [own] = solveTop([matrices[c]], [missing], quiet);
+      turn.iterations += own.iterations;
+      turn.converged = turn.converged && own.converged;
+      for (let i = 0; i < missing; i++) {
+        turn.values.push(own.values[i]);
+        turn.vectors.push(own.vectors.slice(i * d, (i + 1) * d));
+      }
+    }
+    const vectors = new Float32Array(ks[c] * d);
+    turn.vectors.forEach((v, i) => vectors.set(v, i * d));
+    return {values: Float64Array.from(turn.values), vectors,
+            iterations: turn.iterations, converged: turn.converged};
+  });
+}
+
+/**
+ * P·S·P with P = I − QᵀQ, Q the unit rows `taken` (orthonormal), from
+ * products with Q only: S − QᵀQS − SQᵀQ + QᵀQSQᵀQ, made exactly symmetric.
+ * Returns `s` itself when `taken` is empty.
+ */
+function deflate(s: tf.Tensor2D, taken: Float32Array[]): tf.Tensor2D {
+  if (taken.length === 0) {
+    return s;
+  }
+  const d = s.shape[0];
+  const q = taken.length;
+  const rows = new Float32Array(q * d);
+  const columns = new Float32Array(d * q);
+  taken.forEach((v, i) => {
+    rows.set(v, i * d);
+    v.forEach((x, j) => columns[j * q + i] = x);
+  });
+  return tf.tidy(() => {
+    const qRows = tf.tensor2d(rows, [q, d]);
+    const qColumns = tf.tensor2d(columns, [d, q]);
+    const sq = tf.matMul(s, qColumns);
+    const qs = tf.matMul(qRows, s);
+    const qsq = tf.matMul(qRows, sq);
+    const a = tf.add(
+        tf.sub(tf.sub(s, tf.matMul(qColumns, qs)), tf.matMul(sq, qRows)),
+        tf.matMul(tf.matMul(qColumns, qsq), qRows));
+    return tf.mul(tf.add(a, tf.transpose(a)), 0.5);
+  });
+}
+
+/**
+ * `v` with its parts along the unit rows `taken` removed (two passes of
+ * Gram–Schmidt in float64) and scaled to unit length, or null when less
+ * than 1e-3 of it is left.
+ */
+function orthogonalTo(v: Float32Array, taken: Float32Array[]):
+    Float32Array|null {
+  const w = Float64Array.from(v);
+  for (let pass = 0; pass < 2; pass++) {
+    for (const t of taken) {
+      let dot = 0;
+      for (let j = 0; j < w.length; j++) {
+        dot += w[j] * t[j];
+      }
+      for (let j = 0; j < w.length; j++) {
+        w[j] -= dot * t[j];
+      }
+    }
+  }
+  const norm = Math.sqrt(w.reduce((sum, x) => sum + x * x, 0));
+  return norm < 1e-3 ? null : Float32Array.from(w, x => x / norm);
 }
 
 /** Reads a Tensor2D with labels into statistics, class by class. */

@@ -45,6 +45,19 @@ export interface ClassPcaOptions {
    */
   centered?: boolean;
   /**
+   * Keep components of different classes apart: the classes take their
+   * components in turns (class 0's first, class 1's first, …, then each
+   * class's second), and each is the top eigenvector of its class matrix
+   * with every component taken before projected out, S' = P·S·P with
+   * P = I − QᵀQ. Without it the classes' top components can be nearly the
+   * same direction (on small image patches every class's first component
+   * is the same blob), so units repeat. Once the components taken span
+   * all `dim` features, the rest are the class's own top components
+   * again. Not available with `allocation: 'eigenvalue'`. Defaults to
+   * false.
+   */
+  distinct?: boolean;
+  /**
    * Use at most this many rows of each class, chosen at random with `seed`
    * (for a Dataset: the first rows of each class in stream order). Defaults
    * to undefined (all rows).
@@ -80,6 +93,7 @@ export interface ResolvedPcaOptions {
   totalComponents: number|undefined;
   allocation: Allocation;
   centered: boolean;
+  distinct: boolean;
   samplesPerClass: number|undefined;
   shrinkage: number|'auto';
   batchSize: number;
@@ -90,7 +104,7 @@ export interface ResolvedPcaOptions {
 }
 
 const KNOWN_OPTIONS = new Set([
-  'components', 'totalComponents', 'allocation', 'centered',
+  'components', 'totalComponents', 'allocation', 'centered', 'distinct',
   'samplesPerClass', 'shrinkage', 'batchSize', 'seed', 'numClasses',
   'solver', 'onProgress',
 ]);
@@ -135,6 +149,17 @@ export function resolvePcaOptions(options: ClassPcaOptions = {}):
         `classPca: \`centered\` must be a boolean, received ` +
         `${describe(o.centered)}.`);
   }
+  if (o.distinct !== undefined && typeof o.distinct !== 'boolean') {
+    throw new ValueError(
+        `classPca: \`distinct\` must be a boolean, received ` +
+        `${describe(o.distinct)}.`);
+  }
+  if (o.distinct === true && o.allocation === 'eigenvalue') {
+    throw new ValueError(
+        `classPca: \`distinct\` takes the classes' components in turns ` +
+        `and cannot be combined with \`allocation: 'eigenvalue'\`; use ` +
+        `'equal'.`);
+  }
   if (o.shrinkage !== undefined && o.shrinkage !== 'auto' &&
       !(typeof o.shrinkage === 'number' && o.shrinkage >= 0 &&
         o.shrinkage <= 1)) {
@@ -157,6 +182,7 @@ export function resolvePcaOptions(options: ClassPcaOptions = {}):
     totalComponents: o.totalComponents,
     allocation: o.allocation ?? 'equal',
     centered: o.centered ?? false,
+    distinct: o.distinct ?? false,
     samplesPerClass: o.samplesPerClass,
     shrinkage: o.shrinkage ?? 0,
     batchSize: o.batchSize ?? 2048,
