@@ -60,7 +60,8 @@ function mlp(hidden: number[], compile = false): tfl.Sequential {
 /** The kernel fitByPCA's defaults (± pairs) give a layer of `units`. */
 function pcaKernel(x: tf.Tensor2D, labels: number[], units: number) {
   return kernelFromPca(
-      classPcaSync(x, labels, {totalComponents: units / 2}),
+      classPcaSync(
+          x, labels, {totalComponents: units / 2, distinct: true}),
       [x.shape[1], units], {pairs: true});
 }
 
@@ -88,6 +89,28 @@ describe('fitByPCA', () => {
                       second.kernel))
         .toBeLessThan(1e-3);
     tf.dispose([x, y, h]);
+  });
+
+  it('passes distinct to the class PCA of each layer', async () => {
+    const {x, y, labels} = clusters(600, 1);
+    const model = mlp([12]);
+    await withoutLeaks(
+        () => fitByPCA(model, x, y, {distinct: true, pairs: false}));
+    const expected = kernelFromPca(
+        classPcaSync(x, labels, {totalComponents: 12, distinct: true}),
+        [d, 12], {pairs: false});
+    const [kernel] = model.layers[0].getWeights();
+    expect(maxAbsDiff(kernel.dataSync(), expected.kernel)).toBeLessThan(1e-4);
+    // Twelve components in 12 features, taken in turns: a full basis, so
+    // the kernel's columns are orthogonal (a plain class PCA repeats the
+    // shared directions).
+    const gram = tf.tidy(() => {
+      const unit = tf.div(kernel, tf.norm(kernel, 2, 0, true));
+      return tf.matMul(unit, unit, true, false).arraySync() as number[][];
+    });
+    gram.forEach((row, i) => row.forEach(
+        (v, j) => expect(Math.abs(v)).toBeCloseTo(i === j ? 1 : 0, 3)));
+    tf.dispose([x, y]);
   });
 
   it('classifies well-separated classes (held-out accuracy > 95%)',
@@ -154,9 +177,13 @@ describe('fitByPCA', () => {
        const b = await fitByPCA(fixed, x, y, {topLayer: 'ridge', ridge: 10});
        expect(b.layers[1].lambda).toBe(10);
        expect(a.layers[1].lambda).toBeLessThan(10);
-       const norm = (m: tfl.Sequential) => tf.tidy(
-           () => tf.norm(m.layers[1].getWeights()[0]).dataSync()[0]);
-       expect(norm(fixed)).toBeLessThan(norm(auto));
+       // The ridge solution's norm falls as λ grows; the layer holds it
+       // times the fitted softmax temperature.
+       const norm = (m: tfl.Sequential, temperature: number|null) =>
+           tf.tidy(() => tf.norm(m.layers[1].getWeights()[0]).dataSync()[0]) /
+           (temperature as number);
+       expect(norm(fixed, b.layers[1].temperature))
+           .toBeLessThan(norm(auto, a.layers[1].temperature));
        tf.dispose([x, y]);
      });
 
@@ -420,6 +447,15 @@ describe('fitByPCA', () => {
             () => fitByPCA(model, x, y, {fineTuneWarmup}), ValueError,
             /`fineTuneWarmup` must be a number in \[0, 1\)/);
       }
+      for (const key of ['pairs', 'centered', 'distinct']) {
+        await expectError(
+            () => fitByPCA(model, x, y, {[key]: 'yes'}), ValueError,
+            new RegExp(`\`${key}\` must be a boolean, received "yes"`));
+      }
+      await expectError(
+          () => fitByPCA(model, x, y,
+                         {distinct: true, allocation: 'eigenvalue'}),
+          ValueError, /`distinct` cannot be combined with `allocation/);
       await expectError(
           () => fitByPCA(model, x, y, {ridge: -1}), ValueError,
           /`ridge` must be a non-negative number or 'auto', received -1/);

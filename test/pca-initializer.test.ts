@@ -78,6 +78,35 @@ describe('PcaInitializer', () => {
        model.layers.forEach(l => l.dispose());
      }));
 
+  it('passes distinct to the class PCA and keeps it in its config', () =>
+     withoutLeaks(() => {
+       const {x, y} = data();
+       const init = new PcaInitializer({x, y, distinct: true});
+       const model = tfl.sequential({layers: [dense(init, 6)]});
+       const kernel = model.layers[0].getWeights()[0].arraySync() as
+           number[][];
+       const pca = classPcaSync(x, y, {components: 3, distinct: true});
+       // Both classes' first components are the same direction without
+       // `distinct`; with it the six units' directions are orthogonal.
+       const columns = [0, 1, 2, 3, 4, 5].map(u => {
+         const col = kernel.map(row => row[u]);
+         const norm = Math.hypot(...col);
+         return col.map(v => v / norm);
+       });
+       columns.forEach((a, i) => columns.forEach((b, j) => expect(Math.abs(
+           a.reduce((sum, v, r) => sum + v * b[r], 0)))
+           .toBeCloseTo(i === j ? 1 : 0, 4)));
+       // Units follow the classes' components in order: class 0's three,
+       // then class 1's.
+       const first = pca.classes[1].components.subarray(0, d);
+       expect(Math.abs(columns[3].reduce((sum, v, r) => sum + v * first[r],
+                                         0)))
+           .toBeCloseTo(1, 4);
+       expect(init.getConfig().distinct).toBe(true);
+       x.dispose();
+       model.layers.forEach(l => l.dispose());
+     }));
+
   it('saves with tf.io and loads in a fresh process', async () => {
     const {x, y} = data();
     const init = new PcaInitializer({x, y, seed: 3, pairs: false});
@@ -206,6 +235,9 @@ describe('PcaInitializer', () => {
       await expectError(
           () => new PcaInitializer({x, y, pairs: 1 as never}), ValueError,
           /`pairs` must be a boolean, received 1/);
+      await expectError(
+          () => new PcaInitializer({x, y, distinct: 'yes' as never}),
+          ValueError, /`distinct` must be a boolean, received "yes"/);
       await expectError(
           () => new PcaInitializer({x, y, units: 3} as never), ValueError,
           /unknown option "units"/);

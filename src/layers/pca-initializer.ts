@@ -44,6 +44,8 @@ export interface PcaInitializerConfig {
   standardize?: boolean;
   /** As in {@link ClassPcaOptions}. Defaults to false. */
   centered?: boolean;
+  /** As in {@link ClassPcaOptions}. Defaults to false. */
+  distinct?: boolean;
   /** As in {@link ClassPcaOptions}. Defaults to all rows. */
   samplesPerClass?: number;
   /** As in {@link ClassPcaOptions}. Defaults to 0. */
@@ -94,8 +96,9 @@ export interface PcaInitializerArgs extends PcaInitializerConfig {
 }
 
 const CONFIG_KEYS: Array<keyof PcaInitializerConfig> = [
-  'pairs', 'standardize', 'centered', 'samplesPerClass', 'shrinkage',
-  'batchSize', 'seed', 'numClasses', 'allocation', 'solver', 'patch',
+  'pairs', 'standardize', 'centered', 'distinct', 'samplesPerClass',
+  'shrinkage', 'batchSize', 'seed', 'numClasses', 'allocation', 'solver',
+  'patch',
 ];
 
 /**
