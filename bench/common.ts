@@ -187,3 +187,28 @@ export function writeResult(name: string, result: unknown): string {
 export function stamp(isoDate: string): string {
   return isoDate.slice(0, 19).replace(/:/g, '');
 }
+
+/**
+ * Wall and CPU seconds of xᵀx for a random n×d matrix x, by a plain matMul
+ * of operands transposed beforehand (untimed): the backend's floor for the
+ * second moments of n rows of d features (bench/class-pca.ts), `reps`
+ * times.
+ */
+export async function floorMatMul(n: number, d: number, reps: number) {
+  const x = tf.randomUniform([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const xt = tf.transpose(x);
+  const laps: Lap[] = [];
+  try {
+    for (let r = 0; r < reps; r++) {
+      const watch = new Stopwatch();
+      const g = tf.matMul(xt, x);
+      await g.data();
+      laps.push(watch.lap());
+      g.dispose();
+    }
+  } finally {
+    tf.dispose([x, xt]);
+  }
+  return {n, d, laps, wall: stat(laps.map(l => l.wall)),
+          cpu: stat(laps.map(l => l.cpu))};
+}

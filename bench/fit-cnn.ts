@@ -4,7 +4,7 @@
  *
  *   npx ts-node --transpile-only bench/fit-cnn.ts [--backend wasm|cpu]
  *       [--runs 1] [--data DIR] [--quick]
- *       [--parts alone,finetune,variants,bn] [--variant-rows N]
+ *       [--parts alone,finetune,variants,bn,floor] [--variant-rows N]
  *       [--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]
  *
  * Parts, each run alternating the order of its sides:
@@ -23,7 +23,12 @@
  *    `--variant-rows` training images of each class (default 2,000);
  *  - bn: the CNN with a BatchNormalization layer after each convolution,
  *    `batchNormalization: 'data'` against `'identity'`, fitByPCA alone and
- *    with one fine-tuning epoch, on the same subset.
+ *    with one fine-tuning epoch, on the same subset;
+ *  - floor: fitByPCA alone on the CNN (defaults), each layer's seconds
+ *    next to the backend's floor for its statistics: one matMul xᵀx of
+ *    the rows it read (the sampled patches, patch-size wide, for a
+ *    convolution; the training images' 1,024 features for the output
+ *    layer), 3 times (1 with `--quick`).
  *
  * Every model starts from the same seeded Glorot weights. Times run from
  * the call to weights ready; test evaluations (after each epoch of
@@ -33,7 +38,8 @@
  *
  * Data: the full Fashion-MNIST (60,000 train / 10,000 test) from
  * /usr/share/datasets/fashion-mnist or `--data DIR`; `--quick`: the
- * committed t10k set split 8,000 / 2,000, 1 run, parts alone and finetune.
+ * committed t10k set split 8,000 / 2,000, 1 run, parts alone, finetune
+ * and floor.
  * On `wasm` the Conv2D gradients of examples/wasm-conv2d-grad.ts are
  * registered first (tfjs-backend-wasm 4.22 cannot train a Conv2D layer
  * without them).
@@ -56,11 +62,11 @@ import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_FINE_TUNE,
         compile,
         disposeModel, LEARNING_RATE, testAccuracy} from '../examples/models';
 import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
-import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, gitState, logger, machine,
-        selectBackend, stat} from './common';
+import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, floorMatMul, gitState,
+        logger, machine, selectBackend, stat} from './common';
 import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
 
-const PARTS = ['alone', 'finetune', 'variants', 'bn'] as const;
+const PARTS = ['alone', 'finetune', 'variants', 'bn', 'floor'] as const;
 type Part = typeof PARTS[number];
 
 /** The MLP demo's hidden layers. */
@@ -113,7 +119,7 @@ function positiveInteger(flag: string, value: string): number {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
-    parts: ['alone', 'finetune'], variantRows: 2000, fineTuneEpochs: 1,
+    parts: ['alone', 'finetune', 'floor'], variantRows: 2000, fineTuneEpochs: 1,
     epochs: MODEL_FIT_EPOCHS, withoutModelFit: false,
   };
   let partsGiven = false;
@@ -165,7 +171,7 @@ function parseArgs(argv: string[]): Args {
     }
   }
   if (a.quick && !partsGiven) {
-    a.parts = ['alone', 'finetune'];
+    a.parts = ['alone', 'finetune', 'floor'];
   }
   return a;
 }
@@ -407,6 +413,43 @@ function withTensors<T>(t: Tensors, body: (t: Tensors) => Promise<T>):
   return body(t).finally(() => tf.dispose([t.x, t.y, t.xTest]));
 }
 
+/** One layer's fitByPCA seconds next to its statistics' matMul floor. */
+interface LayerFloor {
+  name: string;
+  className: string;
+  role: string;
+  /** Rows of the floor's xᵀx: the layer's samples. */
+  rows: number;
+  /** Features of a row: the patch size, or the output layer's inputs. */
+  features: number;
+  seconds: number;
+  floor: Awaited<ReturnType<typeof floorMatMul>>;
+}
+
+/**
+ * The floor part: fitByPCA alone on the CNN, then for each computed layer
+ * xᵀx of as many rows as it read, as wide as its kernel's input.
+ */
+async function layerFloors(t: Tensors, yTest: Int32Array, reps: number):
+    Promise<{fit: Measurement, layers: LayerFloor[]}> {
+  const fit = await byPca('fitByPCA, CNN (layer times)', 'cnn', t, yTest, {});
+  const shapes = buildCnn(SEED);
+  const layers: LayerFloor[] = [];
+  try {
+    for (const l of fit.layers ?? []) {
+      const kernel = shapes.layers[l.index].getWeights()[0].shape;
+      const features = kernel.slice(0, -1).reduce((a, b) => a * b, 1);
+      log(`floor: ${l.name}: xᵀx of [${l.samples}, ${features}]`);
+      layers.push({name: l.name, className: l.className, role: l.role,
+                   rows: l.samples, features, seconds: l.seconds,
+                   floor: await floorMatMul(l.samples, features, reps)});
+    }
+  } finally {
+    disposeModel(shapes);
+  }
+  return {fit, layers};
+}
+
 // ------------------------------------------------------------------ main
 
 function summarize(label: string, ms: Measurement[]): string {
@@ -437,6 +480,7 @@ async function main() {
   const loadAtStart = os.loadavg()[0];
   const results: Record<string, Measurement[][]> = {};
   const rows = a.quick ? undefined : subset(data, a.variantRows);
+  const floors: LayerFloor[][] = [];
 
   for (let run = 0; run < runs; run++) {
     if (a.parts.includes('alone')) {
@@ -485,6 +529,14 @@ async function main() {
       }
       (results.bn ??= []).push(await alternate(run, sides));
     }
+    if (a.parts.includes('floor')) {
+      log(`run ${run + 1}: CNN layer times against the matMul floor`);
+      const measured = await withTensors(
+          tensors(data, 'cnn'),
+          t => layerFloors(t, data.yTest, a.quick ? 1 : 3));
+      (results.floor ??= []).push([measured.fit]);
+      floors.push(measured.layers);
+    }
   }
 
   const file = path.join(
@@ -514,6 +566,7 @@ async function main() {
       data: {...context.data,
              trainRowsPerClass: subsetPart ? a.variantRows : null},
       runs: results[part],
+      ...(part === 'floor' ? {floors} : {}),
     };
   }
   fs.mkdirSync(path.dirname(file), {recursive: true});

@@ -54,9 +54,9 @@ import {FashionMnistData, loadCommittedSplit, loadFashionMnist, NUM_CLASSES,
         NUM_PIXELS} from '../examples/fashion-mnist';
 import {fitByPCA, FitByPcaOptions, LayerReport} from '../src';
 import {rowsPerClass} from '../src/pca/class-pca';
-import {checkDataDir, DEFAULT_DATA_DIR, gitState, hasSplit, installHint, Lap,
-        load1m, logger, machine, now, selectBackend, stamp, stat, Stat,
-        Stopwatch, writeResult} from './common';
+import {checkDataDir, DEFAULT_DATA_DIR, floorMatMul, gitState, hasSplit,
+        installHint, Lap, load1m, logger, machine, now, selectBackend, stamp,
+        stat, Stat, Stopwatch, writeResult} from './common';
 
 const log = logger('fit-mlp');
 
@@ -489,29 +489,6 @@ async function efficiency(data: Data, samplesPerClass: number):
   y.dispose();
   return {samplesPerClass, rows: rows.length, pca, fit,
           load: {before, after: load1m()}};
-}
-
-// ----------------------------------------------------------------- floor
-
-/**
- * Wall and CPU seconds of one xᵀx of an n×d matrix by a plain matMul of
- * operands transposed beforehand (untimed): the floor of bench/class-pca.
- */
-async function floorMatMul(n: number, d: number, reps: number) {
-  const x = tf.randomUniform([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
-  const xt = tf.transpose(x);
-  const laps: Lap[] = [];
-  for (let r = 0; r < reps; r++) {
-    const watch = new Stopwatch();
-    const g = tf.matMul(xt, x);
-    await g.data();
-    laps.push(watch.lap());
-    g.dispose();
-  }
-  x.dispose();
-  xt.dispose();
-  return {n, d, laps, wall: stat(laps.map(l => l.wall)),
-          cpu: stat(laps.map(l => l.cpu))};
 }
 
 // --------------------------------------------------------------- summary

@@ -18,11 +18,23 @@ interface Measurement {
   load1m: {start: number, end: number};
 }
 
+interface LayerFloor {
+  name: string;
+  className: string;
+  role: string;
+  rows: number;
+  features: number;
+  seconds: number;
+  floor: {wall: {median: number}, cpu: {median: number}};
+}
+
 interface PartResult {
   date: string;
   data: {source: string, trainRowsPerClass: number|null};
   machine: {commit: string|null, backend: string};
   runs: Measurement[][];
+  /** The floor part: per run, each layer's time and floor. */
+  floors?: LayerFloor[][];
 }
 
 interface FitCnnFile {
@@ -167,7 +179,42 @@ const TITLES: Record<string, string> = {
   finetune: 'fitByPCA + 1 fine-tuning epoch against model.fit',
   variants: 'fitByPCA alone on the CNN, one option changed at a time',
   bn: 'BatchNormalization from the data or the identity',
+  floor: 'Cost against the floor, per CNN layer',
 };
+
+/**
+ * The floor part's table: per layer, fitByPCA's seconds (median over
+ * runs) next to the median seconds of one xᵀx of the rows it read.
+ */
+function floorTable(part: PartResult): string[] {
+  const runs = part.floors ?? [];
+  if (runs.length === 0) {
+    return [];
+  }
+  const s2 = (v: number) => v.toFixed(2);
+  return [
+    'Each layer\'s seconds inside fitByPCA (defaults, no fine-tuning) next ' +
+        'to the floor of its statistics: one `matMul(xᵀ, x)` of as many ' +
+        'rows as the layer read (sampled patches, patch-size wide, for a ' +
+        'convolution; the training images\' flattened features for the ' +
+        'output layer), operands transposed beforehand. A convolution\'s ' +
+        'time also holds the forward pass of the layers below over the ' +
+        'sampled images and the patch extraction; the output layer\'s is ' +
+        'the readout (ridge, then softmax L-BFGS).',
+    '',
+    '| layer | role | rows × features | fitByPCA s | floor: one xᵀx, s | ' +
+        '× floor |',
+    '|---|---|---|---:|---:|---:|',
+    ...runs[0].map((first, i) => {
+      const seconds = median(runs.map(r => r[i].seconds));
+      const floor = median(runs.map(r => r[i].floor.wall.median));
+      return `| ${first.name} (${first.className}) | ${first.role} | ` +
+          `${first.rows}×${first.features} | ${s2(seconds)} | ` +
+          `${s2(floor)} | ${(seconds / floor).toFixed(1)} |`;
+    }),
+    '',
+  ];
+}
 
 /** A title for `finetune<N>[-fit<M>]`. */
 function fineTuneTitle(name: string): string {
@@ -216,7 +263,8 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
                                  `the first ${rows} training images of ` +
                                      'each class'}.`,
           '', ...partTable(part), '',
-          ...(name === 'finetune' ? barLine(part, 3) : []));
+          ...(name === 'finetune' ? barLine(part, 3) : []),
+          ...(name === 'floor' ? floorTable(part) : []));
     }
     out.push(...timeToAccuracy(r.parts));
   }
