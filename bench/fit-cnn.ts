@@ -58,7 +58,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import {FashionMnistData, IMAGE_SIZE, loadCommittedSplit, loadFashionMnist,
         NUM_PIXELS} from '../examples/fashion-mnist';
-import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_FINE_TUNE,
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE,
         compile,
         disposeModel, LEARNING_RATE, testAccuracy} from '../examples/models';
 import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
@@ -502,7 +502,7 @@ async function main() {
         () => withTensors(tensors(data, 'cnn'), t => byPca(
             `fitByPCA + ${epochs} fine-tuning epoch${epochs > 1 ? 's' : ''}` +
                 ', CNN',
-            'cnn', t, data.yTest, {...CNN_FINE_TUNE, fineTuneEpochs: epochs})),
+            'cnn', t, data.yTest, {fineTuneEpochs: epochs})),
         ...(a.withoutModelFit ? [] : [() => withTensors(
                 tensors(data, 'cnn'), t => byModelFit(t, data.yTest, a.epochs))]),
       ]));

@@ -1,7 +1,7 @@
 /**
  * One fitByPCA run, with or without fine-tuning, on the demo's CNN or MLP
- * with given options, for choosing options (docs/CONV.md,
- * examples/models.ts CNN_FINE_TUNE):
+ * with given options, for choosing defaults (docs/CONV.md,
+ * docs/BENCHMARKS.md):
  *
  *   npx ts-node --transpile-only bench/fit-variant.ts \
  *       '{"fitBatchSize": 64}' [--model cnn|mlp] [--fine-tune-epochs 1]

@@ -43,7 +43,7 @@ import {fitByPCA, FitByPcaOptions, FitByPcaReport, LayerReport} from '../src';
 import {FIT_DEFAULTS} from '../src/fit/options';
 import {CLASS_NAMES, FashionMnistData, IMAGE_SIZE, loadCommittedSplit,
         loadFashionMnist, NUM_CLASSES, NUM_PIXELS} from './fashion-mnist';
-import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE, CNN_FINE_TUNE,
+import {BATCH_SIZE, buildCnn, buildMlp, CNN_ARCHITECTURE,
         CNN_KERNEL,
         compile, disposeModel, EVALUATION_BATCH, testAccuracy as accuracyOn}
     from './models';
@@ -471,9 +471,6 @@ async function byPca(data: Split, o: DemoOptions, fineTuneEpochs: number):
   const options: FitByPcaOptions = {verbose: 1};
   if (fineTuneEpochs > 0) {
     options.fineTuneEpochs = fineTuneEpochs;
-    if (o.model === 'cnn') {
-      Object.assign(options, CNN_FINE_TUNE);
-    }
   }
   const accuracies: number[] = [];
   let excluded = 0;

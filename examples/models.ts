@@ -28,17 +28,6 @@ export const EVALUATION_BATCH = 4096;
 export const CNN_ARCHITECTURE =
     'conv 5x5x32 - max-pool 2 - conv 5x5x64 - max-pool 2 - dense 10';
 
-/**
- * fitByPCA's options for fine-tuning the CNN: components without ± pairs
- * (twice as many distinct filters) and batches of 32 instead of 128 (four
- * times the steps in the one epoch). Chosen on the full Fashion-MNIST
- * (wasm, one run each, fitByPCA + 1 fine-tuning epoch, Adam 1e-3; raw
- * output in bench/results/raw/, docs/CONV.md): the defaults gave 86.8%;
- * batches of 64 87.7%, with ± pairs off 88.2%, and with batches of 32
- * 88.3%.
- */
-export const CNN_FINE_TUNE = {pairs: false, fitBatchSize: 32};
-
 /** The CNN's kernel size (both convolutions). */
 export const CNN_KERNEL = 5;
 
