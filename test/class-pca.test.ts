@@ -340,28 +340,85 @@ describe('classPca', () => {
          });
        });
 
-    it('falls back to a class\'s own top components once all features ' +
-           'are taken',
+    it('fills a class\'s places with new directions once the features ' +
+           'are spanned',
        async () => {
          const dim = 4;
          const {rows: data, labels: y} = sharedDirection(dim, 3, 300);
          const x = tf.tensor2d(data, [900, dim]);
-         const distinct = classPcaSync(x, y, {components: 2, distinct: true});
-         const plain = classPcaSync(x, y, {components: 2});
+         const events: string[] = [];
+         const distinct = classPcaSync(x, y, {
+           components: 2, distinct: true,
+           onProgress: p => p.stage === 'components' &&
+               events.push(`${p.done}/${p.total}`),
+         });
          x.dispose();
-         // Turns: classes 0, 1, 2 then class 0 again take four directions,
-         // which span the features; classes 1 and 2 repeat their own top.
+         // Turns: classes 0, 1, 2, then class 0 again take four directions,
+         // which span the features.
          const first = distinct.classes.map(
              cls => cls.components.subarray(0, dim));
          const fourth = distinct.classes[0].components.subarray(dim, 2 * dim);
          const four = [...first, fourth];
          four.forEach((a, i) => four.forEach((b, j) => expect(Math.abs(
              dot(a, b))).toBeCloseTo(i === j ? 1 : 0, 4)));
+         // Classes 1 and 2 then fill their second place with a unit
+         // direction orthogonal to their first, eigenvalue 0, a shortfall.
          for (const c of [1, 2]) {
-           const second =
-               distinct.classes[c].components.subarray(dim, 2 * dim);
-           const ownTop = plain.classes[c].components.subarray(0, dim);
-           expect(Math.abs(dot(second, ownTop))).toBeGreaterThan(1 - 1e-4);
+           const cls = distinct.classes[c];
+           const second = cls.components.subarray(dim, 2 * dim);
+           expect(dot(second, second)).toBeCloseTo(1, 5);
+           expect(Math.abs(dot(second, first[c]))).toBeLessThan(1e-5);
+           expect(cls.eigenvalues[1]).toBe(0);
+         }
+         expect(distinct.shortfalls.map(f => [f.classIndex, f.supported]))
+             .toEqual([[1, 1], [2, 1]]);
+         expect(distinct.converged).toEqual([true, true, true]);
+         expect(events).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
+       });
+
+    it('keeps a rank-deficient class\'s components orthonormal and ' +
+           'works at any scale',
+       async () => {
+         const dim = 10;
+         const {rows: data, labels: y} = sharedDirection(dim, 3, 300);
+         // Class 0's rows all the same: one direction, then nothing.
+         const row0 = data.slice(0, dim);
+         y.forEach((c, i) => c === 0 && data.set(row0, i * dim));
+         const results = [1, 1e9, 1e-15].map(scale => {
+           const x = tf.tensor2d(data.map(v => v * scale), [900, dim]);
+           const pca = classPcaSync(x, y, {components: 3, distinct: true});
+           x.dispose();
+           return pca;
+         });
+         const [plain, large, small] = results;
+         const cls = plain.classes[0];
+         const rowsOf = (a: Float32Array) => [0, 1, 2].map(
+             i => a.subarray(i * dim, (i + 1) * dim));
+         const own = rowsOf(cls.components);
+         own.forEach((a, i) => own.forEach((b, j) => expect(Math.abs(
+             dot(a, b))).toBeCloseTo(i === j ? 1 : 0, 4)));
+         expect(Array.from(cls.eigenvalues.subarray(1))).toEqual([0, 0]);
+         expect(cls.eigenvalues[0]).toBeGreaterThan(0);
+         expect(plain.shortfalls.map(f => [f.classIndex, f.supported]))
+             .toEqual([[0, 1]]);
+         expect(plain.converged).toEqual([true, true, true]);
+         // Scaling the data scales the eigenvalues, not the components.
+         for (const [other, scale] of [[large, 1e9], [small, 1e-15]] as
+              Array<[typeof plain, number]>) {
+           other.classes.forEach((o, c) => {
+             const p = plain.classes[c];
+             for (let i = 0; i < 3; i++) {
+               if (p.eigenvalues[i] === 0) {
+                 continue;  // a random fill-in
+               }
+               expect(Math.abs(dot(
+                          o.components.subarray(i * dim, (i + 1) * dim),
+                          p.components.subarray(i * dim, (i + 1) * dim))))
+                   .toBeGreaterThan(1 - 1e-4);
+               expect(o.eigenvalues[i] / (p.eigenvalues[i] * scale * scale))
+                   .toBeCloseTo(1, 3);
+             }
+           });
          }
        });
 
@@ -374,6 +431,13 @@ describe('classPca', () => {
           () => classPca(x, labels, {totalComponents: 6, distinct: true,
                                      allocation: 'eigenvalue'}),
           ValueError, /cannot be combined with `allocation: 'eigenvalue'`/);
+      for (const tolerance of [0, -1]) {
+        await expectError(
+            () => classPca(x, labels, {
+              components: 2, distinct: true, solver: {tolerance},
+            }),
+            ValueError, /`tolerance` must be a positive number/);
+      }
       x.dispose();
     });
   });

@@ -227,8 +227,8 @@ function solveClassPca(stats: ClassStatistics, o: ResolvedPcaOptions):
  * classPca: a non-finite class matrix means float32 overflowed.
  */
 function solveTop(
-    matrices: tf.Tensor2D[], ks: number[],
-    o: ResolvedPcaOptions): TopEigenResult[] {
+    matrices: tf.Tensor2D[], ks: number[], o: ResolvedPcaOptions,
+    classes: number[] = matrices.map((_, c) => c)): TopEigenResult[] {
   try {
     return topEigen(matrices, ks, {
       ...o.solver,
@@ -242,7 +242,8 @@ function solveTop(
         (e as Error).message);
     if (overflow !== null) {
       throw new ValueError(
-          `classPca: the second moment of class ${overflow[1]} overflows ` +
+          `classPca: the second moment of class ` +
+          `${classes[Number(overflow[1])]} overflows ` +
           `float32 (values of x near 1e19 or more); scale x down.`);
     }
     if (e instanceof ValueError) {
@@ -260,90 +261,123 @@ function solveTop(
 const DISTINCT_TOLERANCE = 1e-4;
 
 /**
+ * A class's turn finds nothing more when the top eigenvalue of its
+ * projected matrix is below this fraction of the class matrix's trace.
+ */
+const EXHAUSTED = 1e-6;
+
+/**
  * The components of the `distinct` option. The classes take turns; each
  * turn's component is the top eigenvector of the class matrix with the
  * components taken so far projected out (its eigenvalue is that of the
- * projected matrix). Once those span the features the matrix has left
- * (its top eigenvalue is below 1e-7 of its trace), the class's remaining
- * components are its own top ones.
+ * projected matrix). A class whose projected matrix holds nothing more
+ * (top eigenvalue below {@link EXHAUSTED} of its trace) fills its
+ * remaining places with seeded random directions orthogonal to every
+ * component taken and to its own, or, once those span the features, to
+ * its own only; they have eigenvalue 0, are not taken from the other
+ * classes, and show as shortfalls.
  */
 function solveDistinct(
     matrices: tf.Tensor2D[], ks: number[],
     o: ResolvedPcaOptions): TopEigenResult[] {
   const d = matrices[0].shape[0];
-  const quiet = {...o, onProgress: undefined};
+  const total = ks.reduce((a, b) => a + b, 0);
   // A projected matrix holds float32 rounding of the order of 1e-7 of the
   // class matrix's norm, which the later turns' top eigenvalues approach:
   // their residuals stall above the default 1e-6 relative tolerance.
-  const turnOptions = {...quiet, solver: {
+  const given = o.solver.tolerance;
+  const turnOptions = {...o, onProgress: undefined, solver: {
     ...o.solver,
-    tolerance: Math.max(o.solver.tolerance ?? 0, DISTINCT_TOLERANCE),
+    tolerance: typeof given === 'number' && given > 0 ?
+        Math.max(given, DISTINCT_TOLERANCE) :
+        given ?? DISTINCT_TOLERANCE,
   }};
-  const taken: Float32Array[] = [];
   const turns = ks.map(() => ({
     values: [] as number[], vectors: [] as Float32Array[], iterations: 0,
     converged: true, exhausted: false,
   }));
-  const traces = matrices.map(m => {
-    const trace = tf.tidy(() => tf.sum(tf.mul(m, tf.eye(d))));
-    const value = trace.dataSync()[0];
-    trace.dispose();
-    return value;
-  });
-  // Each class's matrix with the components taken before its last turn
-  // projected out; at its next turn the ones taken since are projected out
-  // too (the components are orthonormal, so the projections compose).
-  const projected = matrices.slice();
+  const taken: Float32Array[] = [];
+  const rng = new SeededRandom(o.seed + 15485863);
+  // Each class matrix over its trace, so the solver sees entries of order
+  // 1/d whatever the data's scale (on a projected matrix, whose zero
+  // eigenvalues leave its filter out, a plain step squares the scale);
+  // then with the components taken before the class's last turn projected
+  // out, and at its next turn the ones taken since (the components are
+  // orthonormal, so the projections compose).
+  const scales: number[] = [];
+  const projected = matrices.map(m => tf.tidy(() => {
+    const trace = tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0];
+    scales.push(trace > 0 ? trace : 1);
+    return tf.div(m, scales[scales.length - 1]) as tf.Tensor2D;
+  }));
   const seen = ks.map(() => 0);
-  const replace = (c: number, m: tf.Tensor2D) => {
-    if (projected[c] !== m && projected[c] !== matrices[c]) {
-      projected[c].dispose();
-    }
-    projected[c] = m;
-  };
   try {
     for (let round = 0; round < Math.max(...ks); round++) {
       ks.forEach((k, c) => {
+        if (round >= k) {
+          return;
+        }
         const turn = turns[c];
-        if (round >= k || turn.exhausted) {
-          return;
+        let v: Float32Array|null = null;
+        if (!turn.exhausted) {
+          const next = deflate(projected[c], taken.slice(seen[c]));
+          if (next !== projected[c]) {
+            projected[c].dispose();
+            projected[c] = next;
+          }
+          seen[c] = taken.length;
+          const [top] = solveTop([projected[c]], [1], turnOptions, [c]);
+          turn.iterations += top.iterations;
+          v = top.values[0] > EXHAUSTED ? orthogonalTo(top.vectors, taken) :
+                                          null;
+          if (v === null) {
+            turn.exhausted = true;
+          } else {
+            turn.converged = turn.converged && top.converged;
+            taken.push(v);
+            turn.values.push(top.values[0] * scales[c]);
+          }
         }
-        replace(c, deflate(projected[c], taken.slice(seen[c])));
-        seen[c] = taken.length;
-        const [top] = solveTop([projected[c]], [1], turnOptions);
-        turn.iterations += top.iterations;
-        turn.converged = turn.converged && top.converged;
-        const v = orthogonalTo(top.vectors, taken);
-        if (top.values[0] <= 1e-7 * traces[c] || v === null) {
-          turn.exhausted = true;
-          return;
+        if (v === null) {
+          const own = turn.vectors.filter(u => !taken.includes(u));
+          v = randomOrthogonal(rng, d, [...taken, ...own]) ??
+              randomOrthogonal(rng, d, turn.vectors) as Float32Array;
+          turn.values.push(0);
         }
-        taken.push(v);
-        turn.values.push(top.values[0]);
         turn.vectors.push(v);
-        o.onProgress?.({stage: 'components', done: taken.length,
-                        total: ks.reduce((a, b) => a + b, 0)});
+        o.onProgress?.({
+          stage: 'components',
+          done: turns.reduce((sum, t) => sum + t.vectors.length, 0), total,
+        });
       });
     }
   } finally {
-    matrices.forEach((m, c) => replace(c, m));
+    tf.dispose(projected);
   }
   return turns.map((turn, c) => {
-    const missing = ks[c] - turn.vectors.length;
-    if (missing > 0) {
-      const [own] = solveTop([matrices[c]], [missing], quiet);
-      turn.iterations += own.iterations;
-      turn.converged = turn.converged && own.converged;
-      for (let i = 0; i < missing; i++) {
-        turn.values.push(own.values[i]);
-        turn.vectors.push(own.vectors.slice(i * d, (i + 1) * d));
-      }
-    }
     const vectors = new Float32Array(ks[c] * d);
     turn.vectors.forEach((v, i) => vectors.set(v, i * d));
     return {values: Float64Array.from(turn.values), vectors,
             iterations: turn.iterations, converged: turn.converged};
   });
+}
+
+/**
+ * A seeded random unit vector orthogonal to the unit rows `taken` (which
+ * must be orthonormal), or null when they span all d features.
+ */
+function randomOrthogonal(
+    rng: SeededRandom, d: number, taken: Float32Array[]): Float32Array|null {
+  if (taken.length >= d) {
+    return null;
+  }
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const v = orthogonalTo(rng.normals(d), taken);
+    if (v !== null) {
+      return v;
+    }
+  }
+  return null;
 }
 
 /**

@@ -9,7 +9,10 @@ export type Allocation = 'equal'|'eigenvalue';
 export interface PcaProgress {
   /** `'statistics'` while reading rows, `'components'` while solving. */
   stage: 'statistics'|'components';
-  /** Units of work done: rows read, or classes whose solve converged. */
+  /**
+   * Units of work done: rows read, or classes solved (with `distinct`,
+   * components placed).
+   */
   done: number;
   /** Units of work in all, when known (-1 for a Dataset of unknown size). */
   total: number;
@@ -51,10 +54,12 @@ export interface ClassPcaOptions {
    * with every component taken before projected out, S' = P·S·P with
    * P = I − QᵀQ. Without it the classes' top components can be nearly the
    * same direction (on small image patches every class's first component
-   * is the same blob), so units repeat. Once the components taken span
-   * all `dim` features, the rest are the class's own top components
-   * again. Not available with `allocation: 'eigenvalue'`. Defaults to
-   * false.
+   * is the same blob), so units repeat. A class whose projected matrix
+   * holds nothing more (top eigenvalue below 1e-6 of its trace) fills its
+   * remaining places with random directions orthogonal to the components
+   * taken and its own (to its own only, once those span all `dim`
+   * features), with eigenvalue 0, listed in `shortfalls`. Not available
+   * with `allocation: 'eigenvalue'`. Defaults to false.
    */
   distinct?: boolean;
   /**
