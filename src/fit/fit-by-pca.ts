@@ -256,17 +256,16 @@ function checkUnits(
 
 /**
  * Resolves `topLayer: 'auto'` (the softmax readout for a softmax output
- * layer that no fine-tuning follows, ridge otherwise) and throws unless the output layer suits the
+ * layer, ridge otherwise) and throws unless the output layer suits the
  * choice: 'softmax' fits a softmax output and nothing else.
  */
 function resolveTopLayer(plan: PlannedLayer[], o: ResolvedFitOptions) {
   const output = plan.find(p => p.role === 'output');
   const activation = output?.layer.getConfig().activation;
   if (o.topLayer === 'auto') {
-    // Before fine-tuning the refinement bought nothing (86.0% against
-    // 86.1% after one epoch, full Fashion-MNIST) and cost a full pass.
-    o.topLayer = activation === 'softmax' && o.fineTuneEpochs === 0 ?
-        'softmax' : 'ridge';
+    // Before fine-tuning too: with distinct components and a gentle
+    // fine-tuning rate it measured better (docs/BENCHMARKS.md).
+    o.topLayer = activation === 'softmax' ? 'softmax' : 'ridge';
   }
   if (o.topLayer === 'softmax' && activation !== 'softmax') {
     throw new ValueError(
