@@ -41,6 +41,12 @@ interface FitCnnFile {
   parts: Record<string, PartResult>;
 }
 
+/**
+ * When fitByPCA's `distinct` default came in: parts run before it computed
+ * plain class-based PCA components.
+ */
+export const DISTINCT_SINCE = '2026-12-05T00:30:00Z';
+
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 const s0 = (v: number) => v.toFixed(0);
 
@@ -296,7 +302,11 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
               `\`${(part.machine.commit ?? 'unknown').slice(0, 10)}\`; ` +
               `${rows === null ? 'all training images' :
                                  `the first ${rows} training images of ` +
-                                     'each class'}.`,
+                                     'each class'}` +
+              `${part.date < DISTINCT_SINCE ?
+                     '; before `distinct` components were fitByPCA\'s ' +
+                         'default (plain class-based PCA)' :
+                     ''}.`,
           '', ...partTable(part), '',
           ...(name === 'finetune' ? [...barLine(part, 3),
                                      ...claimLine(r.parts, 3)] :

@@ -7,6 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import {DISTINCT_SINCE} from './report-fit-cnn';
+
 import {chart} from './svg';
 
 interface Stat {
@@ -509,7 +511,12 @@ export function fitSections(
         `## ${r.backend}${r.quick ? ' (quick run)' : ''}`, '',
         `From \`${rel(file)}\` (${r.date}, commit ` +
             `\`${r.git.commit?.slice(0, 10)}\`` +
-            `${r.git.srcDirty ? ', src/ modified' : ''})` +
+            `${r.git.srcDirty ? ', src/ modified' : ''}` +
+            `${r.date < DISTINCT_SINCE ?
+                   ', before `distinct` components and the fine-tuning ' +
+                       'readout and rate of 2026-12-05 were fitByPCA\'s ' +
+                       'defaults' :
+                   ''})` +
             (r.complete === false ?
                  `, **a partial run** (phases done: ` +
                      `${(r.phasesDone ?? []).join(', ') || 'none'})` : '') +
