@@ -340,8 +340,7 @@ describe('classPca', () => {
          });
        });
 
-    it('fills a class\'s places with new directions once the features ' +
-           'are spanned',
+    it('repeats a class\'s own components once the data has nothing left',
        async () => {
          const dim = 4;
          const {rows: data, labels: y} = sharedDirection(dim, 3, 300);
@@ -361,19 +360,41 @@ describe('classPca', () => {
          const four = [...first, fourth];
          four.forEach((a, i) => four.forEach((b, j) => expect(Math.abs(
              dot(a, b))).toBeCloseTo(i === j ? 1 : 0, 4)));
-         // Classes 1 and 2 then fill their second place with a unit
-         // direction orthogonal to their first, eigenvalue 0, a shortfall.
+         // Classes 1 and 2 then have no direction left that the data
+         // varies along and nobody took: they repeat their first
+         // component, with eigenvalue 0, a shortfall (a direction without
+         // variance would get an unbounded scale in the layer).
          for (const c of [1, 2]) {
            const cls = distinct.classes[c];
            const second = cls.components.subarray(dim, 2 * dim);
-           expect(dot(second, second)).toBeCloseTo(1, 5);
-           expect(Math.abs(dot(second, first[c]))).toBeLessThan(1e-5);
+           expect(dot(second, first[c])).toBeCloseTo(1, 5);
            expect(cls.eigenvalues[1]).toBe(0);
          }
          expect(distinct.shortfalls.map(f => [f.classIndex, f.supported]))
              .toEqual([[1, 1], [2, 1]]);
          expect(distinct.converged).toEqual([true, true, true]);
          expect(events).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
+       });
+
+    it('fills a class without more variance from directions other ' +
+           'classes have',
+       async () => {
+         // 5 rows per class in 60 features: each class spans at most 5
+         // directions, the data 15, and every place beyond must come from
+         // those, not from directions without variance.
+         const dim = 60;
+         const rng = new SeededRandom(8);
+         const yy = Array.from({length: 15}, (_, i) => i % 3);
+         const data = rng.normals(15 * dim).map((v, i) =>
+             v + (i % dim === yy[Math.floor(i / dim)] ? 3 : 0));
+         const x = tf.tensor2d(data, [15, dim]);
+         const pca = classPcaSync(x, yy, {components: 12, distinct: true});
+         // Every component's variance over the rows is at least 1e-6 of
+         // the largest: none lies outside the data.
+         const variances = pca.classes.flatMap(c => Array.from(c.dataVariance));
+         const top = Math.max(...variances);
+         variances.forEach(v => expect(v).toBeGreaterThan(1e-6 * top));
+         x.dispose();
        });
 
     it('keeps a rank-deficient class\'s components orthonormal and ' +

@@ -271,16 +271,19 @@ const EXHAUSTED = 1e-6;
  * turn's component is the top eigenvector of the class matrix with the
  * components taken so far projected out (its eigenvalue is that of the
  * projected matrix). A class whose projected matrix holds nothing more
- * (top eigenvalue below {@link EXHAUSTED} of its trace) fills its
- * remaining places with seeded random directions orthogonal to every
- * component taken and to its own, or, once those span the features, to
- * its own only; they have eigenvalue 0, are not taken from the other
- * classes, and show as shortfalls.
+ * (top eigenvalue below {@link EXHAUSTED} of its trace) fills each of its
+ * remaining places, with eigenvalue 0, from the pooled matrix of all
+ * classes (each over its trace) with the components taken projected out:
+ * a direction other classes' rows have and nobody took yet. Once that is
+ * empty too, so that no direction with any variance in the data is left,
+ * it repeats its own components: a unit along a direction the data has
+ * no variance in would be scaled without bound.
  */
 function solveDistinct(
     matrices: tf.Tensor2D[], ks: number[],
     o: ResolvedPcaOptions): TopEigenResult[] {
   const d = matrices[0].shape[0];
+  const numClasses = matrices.length;
   const total = ks.reduce((a, b) => a + b, 0);
   // A projected matrix holds float32 rounding of the order of 1e-7 of the
   // class matrix's norm, which the later turns' top eigenvalues approach:
@@ -293,24 +296,46 @@ function solveDistinct(
         given ?? DISTINCT_TOLERANCE,
   }};
   const turns = ks.map(() => ({
-    values: [] as number[], vectors: [] as Float32Array[], iterations: 0,
-    converged: true, exhausted: false,
+    values: [] as number[], vectors: [] as Float32Array[], own: 0,
+    iterations: 0, converged: true, exhausted: false,
   }));
   const taken: Float32Array[] = [];
-  const rng = new SeededRandom(o.seed + 15485863);
   // Each class matrix over its trace, so the solver sees entries of order
   // 1/d whatever the data's scale (on a projected matrix, whose zero
-  // eigenvalues leave its filter out, a plain step squares the scale);
-  // then with the components taken before the class's last turn projected
-  // out, and at its next turn the ones taken since (the components are
-  // orthonormal, so the projections compose).
-  const scales: number[] = [];
+  // eigenvalues leave its filter out, a plain step squares the scale),
+  // and their sum, the pooled matrix (trace C); then each with the
+  // components taken before its last use projected out, and at its next
+  // use the ones taken since (the components are orthonormal, so the
+  // projections compose). The last entry is the pooled one.
   const projected = matrices.map(m => tf.tidy(() => {
     const trace = tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0];
-    scales.push(trace > 0 ? trace : 1);
-    return tf.div(m, scales[scales.length - 1]) as tf.Tensor2D;
+    return tf.div(m, trace > 0 ? trace : 1) as tf.Tensor2D;
   }));
-  const seen = ks.map(() => 0);
+  const scales = matrices.map(m => tf.tidy(
+      () => tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0]));
+  projected.push(tf.addN(projected) as tf.Tensor2D);
+  const seen = projected.map(() => 0);
+  // The top of matrix i (a class, or the pooled one) off the components
+  // taken, or null when it holds nothing more.
+  const next = (i: number, c: number): Float32Array|null => {
+    const updated = deflate(projected[i], taken.slice(seen[i]));
+    if (updated !== projected[i]) {
+      projected[i].dispose();
+      projected[i] = updated;
+    }
+    seen[i] = taken.length;
+    const [top] = solveTop([projected[i]], [1], turnOptions, [c]);
+    const turn = turns[c];
+    turn.iterations += top.iterations;
+    const limit = EXHAUSTED * (i === numClasses ? numClasses : 1);
+    const v = top.values[0] > limit ? orthogonalTo(top.vectors, taken) : null;
+    if (v !== null) {
+      turn.converged = turn.converged && top.converged;
+      taken.push(v);
+      turn.values.push(i === numClasses ? 0 : top.values[0] * scales[c]);
+    }
+    return v;
+  };
   try {
     for (let round = 0; round < Math.max(...ks); round++) {
       ks.forEach((k, c) => {
@@ -318,30 +343,21 @@ function solveDistinct(
           return;
         }
         const turn = turns[c];
-        let v: Float32Array|null = null;
-        if (!turn.exhausted) {
-          const next = deflate(projected[c], taken.slice(seen[c]));
-          if (next !== projected[c]) {
-            projected[c].dispose();
-            projected[c] = next;
-          }
-          seen[c] = taken.length;
-          const [top] = solveTop([projected[c]], [1], turnOptions, [c]);
-          turn.iterations += top.iterations;
-          v = top.values[0] > EXHAUSTED ? orthogonalTo(top.vectors, taken) :
-                                          null;
-          if (v === null) {
-            turn.exhausted = true;
-          } else {
-            turn.converged = turn.converged && top.converged;
-            taken.push(v);
-            turn.values.push(top.values[0] * scales[c]);
-          }
+        let v = turn.exhausted ? null : next(c, c);
+        if (v === null) {
+          turn.exhausted = true;
+          v = next(numClasses, c);
+        } else {
+          turn.own++;
         }
         if (v === null) {
-          const own = turn.vectors.filter(u => !taken.includes(u));
-          v = randomOrthogonal(rng, d, [...taken, ...own]) ??
-              randomOrthogonal(rng, d, turn.vectors) as Float32Array;
+          // Nothing with variance is left: repeat the class's own
+          // components, or for a class with none those taken, or (all
+          // data zero) the axes.
+          const i = turn.vectors.length - turn.own;
+          v = turn.own > 0 ? turn.vectors[i % turn.own] :
+              taken.length > 0 ? taken[i % taken.length] :
+              Float32Array.from({length: d}, (_, j) => j === i % d ? 1 : 0);
           turn.values.push(0);
         }
         turn.vectors.push(v);
@@ -360,24 +376,6 @@ function solveDistinct(
     return {values: Float64Array.from(turn.values), vectors,
             iterations: turn.iterations, converged: turn.converged};
   });
-}
-
-/**
- * A seeded random unit vector orthogonal to the unit rows `taken` (which
- * must be orthonormal), or null when they span all d features.
- */
-function randomOrthogonal(
-    rng: SeededRandom, d: number, taken: Float32Array[]): Float32Array|null {
-  if (taken.length >= d) {
-    return null;
-  }
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const v = orthogonalTo(rng.normals(d), taken);
-    if (v !== null) {
-      return v;
-    }
-  }
-  return null;
 }
 
 /**

@@ -56,10 +56,12 @@ export interface ClassPcaOptions {
    * same direction (on small image patches every class's first component
    * is the same blob), so units repeat. A class whose projected matrix
    * holds nothing more (top eigenvalue below 1e-6 of its trace) fills its
-   * remaining places with random directions orthogonal to the components
-   * taken and its own (to its own only, once those span all `dim`
-   * features), with eigenvalue 0, listed in `shortfalls`. Not available
-   * with `allocation: 'eigenvalue'`. Defaults to false.
+   * remaining places from the pooled matrix of all classes with the
+   * components taken projected out (directions other classes' rows have),
+   * and once that is empty too, repeats its own components: a direction
+   * without variance in the data would get an unbounded scale in a
+   * layer. Those places have eigenvalue 0 and are listed in `shortfalls`.
+   * Not available with `allocation: 'eigenvalue'`. Defaults to false.
    */
   distinct?: boolean;
   /**
