@@ -307,12 +307,12 @@ function solveDistinct(
   // components taken before its last use projected out, and at its next
   // use the ones taken since (the components are orthonormal, so the
   // projections compose). The last entry is the pooled one.
-  const projected = matrices.map(m => tf.tidy(() => {
-    const trace = tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0];
-    return tf.div(m, trace > 0 ? trace : 1) as tf.Tensor2D;
-  }));
-  const scales = matrices.map(m => tf.tidy(
-      () => tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0]));
+  const scales = matrices.map(m => {
+    const trace = tf.tidy(() => tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0]);
+    return trace > 0 ? trace : 1;
+  });
+  const projected =
+      matrices.map((m, c) => tf.div(m, scales[c]) as tf.Tensor2D);
   projected.push(tf.addN(projected) as tf.Tensor2D);
   const seen = projected.map(() => 0);
   // The top of matrix i (a class, or the pooled one) off the components
