@@ -167,7 +167,8 @@ const THRESHOLDS = [0.80, 0.83, 0.85, 0.87, 0.88];
  * reaches each threshold (medians over runs; fitByPCA alone from the
  * `alone` part, one point).
  */
-function timeToAccuracy(parts: Record<string, PartResult>): string[] {
+function timeToAccuracy(
+    parts: Record<string, PartResult>, backend: string): string[] {
   const methods: Array<{label: string, ms: Measurement[]}> = [];
   const alone = parts.alone?.runs.map(
       r => r.find(m => m.method === 'fitByPCA, CNN'));
@@ -201,7 +202,7 @@ function timeToAccuracy(parts: Record<string, PartResult>): string[] {
         `${s0(median(reached))} s`;
   };
   return [
-    '### Time to accuracy, CNN', '',
+    `### Time to accuracy, CNN (${backend})`, '',
     `| method | ${THRESHOLDS.map(pct).join(' | ')} |`,
     `|---|${THRESHOLDS.map(() => '---:').join('|')}|`,
     ...usable.map(({label, ms}) =>
@@ -313,7 +314,8 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
                                     []),
           ...(name === 'floor' ? floorTable(part) : []));
     }
-    out.push(...timeToAccuracy(r.parts));
+    out.push(...timeToAccuracy(
+        r.parts, /fit-cnn-([a-z]+)\.json$/.exec(file)?.[1] ?? ''));
   }
   return out;
 }
