@@ -65,6 +65,7 @@ import {registerWasmConv2dGradients} from '../examples/wasm-conv2d-grad';
 import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, floorMatMul, gitState,
         logger, machine, selectBackend, stat} from './common';
 import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
+import {LayerFloor as ReportedFloor} from './report-fit-cnn';
 
 const PARTS = ['alone', 'finetune', 'variants', 'bn', 'floor'] as const;
 type Part = typeof PARTS[number];
@@ -413,18 +414,8 @@ function withTensors<T>(t: Tensors, body: (t: Tensors) => Promise<T>):
   return body(t).finally(() => tf.dispose([t.x, t.y, t.xTest]));
 }
 
-/** One layer's fitByPCA seconds next to its statistics' matMul floor. */
-interface LayerFloor {
-  name: string;
-  className: string;
-  role: string;
-  /** Rows of the floor's xᵀx: the layer's samples. */
-  rows: number;
-  /** Features of a row: the patch size, or the output layer's inputs. */
-  features: number;
-  seconds: number;
-  floor: Awaited<ReturnType<typeof floorMatMul>>;
-}
+/** A layer's time and its measured floor. */
+type LayerFloor = ReportedFloor<Awaited<ReturnType<typeof floorMatMul>>>;
 
 /**
  * The floor part: fitByPCA alone on the CNN, then for each computed layer

@@ -18,14 +18,21 @@ interface Measurement {
   load1m: {start: number, end: number};
 }
 
-interface LayerFloor {
+/**
+ * One layer's fitByPCA seconds next to its statistics' matMul floor (as
+ * bench/fit-cnn.ts writes it; `F` the floor's record).
+ */
+export interface LayerFloor<
+    F = {wall: {median: number}, cpu: {median: number}}> {
   name: string;
   className: string;
   role: string;
+  /** Rows of the floor's xᵀx: the layer's samples. */
   rows: number;
+  /** Features of a row: the patch size, or the output layer's inputs. */
   features: number;
   seconds: number;
-  floor: {wall: {median: number}, cpu: {median: number}};
+  floor: F;
 }
 
 interface PartResult {
@@ -92,34 +99,58 @@ function stageList(ms: Measurement[]): string {
   }).join(' → ');
 }
 
+/** Median accuracy and wall seconds of one method over runs. */
+interface Medians {
+  accuracy: number;
+  wall: number;
+  runs: number;
+}
+
+/**
+ * The medians of the method `pick` finds in every run of `part` (at its
+ * stage `stage`, 1-based; its end by default), or null when a run lacks
+ * it or that stage.
+ */
+function mediansOf(
+    part: PartResult|undefined, pick: (m: Measurement) => boolean,
+    stage?: number): Medians|null {
+  const found = part?.runs.map(r => r.find(pick));
+  if (found === undefined || found.some(
+          m => m === undefined || (stage !== undefined &&
+              (m.testAccuracyPerStage.length < stage ||
+               m.wallSecondsPerStage === undefined)))) {
+    return null;
+  }
+  const ms = found as Measurement[];
+  return stage === undefined ?
+      {accuracy: median(ms.map(m => m.testAccuracy)),
+       wall: median(ms.map(m => m.wallSeconds)), runs: ms.length} :
+      {accuracy: median(ms.map(m => m.testAccuracyPerStage[stage - 1])),
+       wall: median(ms.map(
+           m => (m.wallSecondsPerStage as number[])[stage - 1])),
+       runs: ms.length};
+}
+
+const isModelFit = (m: Measurement) => m.method.startsWith('model.fit');
+
 /**
  * For the finetune part: fitByPCA + fine-tuning against model.fit after
  * `epochs` epochs (its stage), both as medians, and whether the bar holds.
  */
 function barLine(part: PartResult, epochs: number): string[] {
-  const runs = part.runs;
-  const tuned = runs.map(r => r.find(m => m.method.startsWith('fitByPCA')));
-  const fit = runs.map(r => r.find(m => m.method.startsWith('model.fit')));
-  if (tuned.some(m => m === undefined) || fit.some(m => m === undefined) ||
-      fit.some(m => (m as Measurement).testAccuracyPerStage.length < epochs ||
-                    (m as Measurement).wallSecondsPerStage === undefined)) {
+  const t = mediansOf(part, m => m.method.startsWith('fitByPCA'));
+  const f = mediansOf(part, isModelFit, epochs);
+  if (t === null || f === null) {
     return [];
   }
-  const t = tuned as Measurement[];
-  const f = fit as Measurement[];
-  const accT = median(t.map(m => m.testAccuracy));
-  const wallT = median(t.map(m => m.wallSeconds));
-  const accF = median(f.map(m => m.testAccuracyPerStage[epochs - 1]));
-  const wallF = median(f.map(
-      m => (m.wallSecondsPerStage as number[])[epochs - 1]));
-  const met = accT >= accF && wallT < wallF;
+  const met = t.accuracy >= f.accuracy && t.wall < f.wall;
   return [
     `Bar (fitByPCA + fine-tuning at least model.fit's accuracy after ` +
-        `${epochs} epochs, in less wall time): ${pct(accT)} in ` +
-        `${s0(wallT)} s against ${pct(accF)} in ${s0(wallF)} s ` +
-        `(${(wallT / wallF).toFixed(2)} of its time): ` +
+        `${epochs} epochs, in less wall time): ${pct(t.accuracy)} in ` +
+        `${s0(t.wall)} s against ${pct(f.accuracy)} in ${s0(f.wall)} s ` +
+        `(${(t.wall / f.wall).toFixed(2)} of its time): ` +
         `**${met ? 'met' : 'not met'}**` +
-        `${runs.length === 1 ? ' (one run)' : ` (medians of ${runs.length} runs)`}.`,
+        `${t.runs === 1 ? ' (one run)' : ` (medians of ${t.runs} runs)`}.`,
     '',
   ];
 }
@@ -130,31 +161,19 @@ function barLine(part: PartResult, epochs: number): string[] {
  */
 function claimLine(parts: Record<string, PartResult>, epochs: number):
     string[] {
-  const alone = parts.alone?.runs.map(
-      r => r.find(m => m.method === 'fitByPCA, CNN'));
-  const fit = parts.finetune?.runs.map(
-      r => r.find(m => m.method.startsWith('model.fit')));
-  if (alone === undefined || fit === undefined ||
-      alone.some(m => m === undefined) ||
-      fit.some(m => m === undefined ||
-                    m.testAccuracyPerStage.length < epochs ||
-                    m.wallSecondsPerStage === undefined)) {
+  const a = mediansOf(parts.alone, m => m.method === 'fitByPCA, CNN');
+  const f = mediansOf(parts.finetune, isModelFit, epochs);
+  if (a === null || f === null) {
     return [];
   }
-  const a = alone as Measurement[];
-  const f = fit as Measurement[];
-  const accA = median(a.map(m => m.testAccuracy));
-  const accF = median(f.map(m => m.testAccuracyPerStage[epochs - 1]));
-  const wallA = median(a.map(m => m.wallSeconds));
-  const wallF = median(f.map(
-      m => (m.wallSecondsPerStage as number[])[epochs - 1]));
   return [
     `Computed layers against SGD on the CNN: fitByPCA alone, no ` +
-        `backpropagation, ${pct(accA)} in ${s0(wallA)} s (part \`alone\`, ` +
-        `${a.length} run(s)) against model.fit's ${pct(accF)} after ` +
-        `${epochs} epochs in ${s0(wallF)} s (part \`finetune\`, ` +
-        `${f.length} run(s)): **${accA >= accF ? 'matched' : 'not matched'}` +
-        `**, in ${(wallA / wallF).toFixed(2)} of the time.`,
+        `backpropagation, ${pct(a.accuracy)} in ${s0(a.wall)} s (part ` +
+        `\`alone\`, ${a.runs} run(s)) against model.fit's ` +
+        `${pct(f.accuracy)} after ${epochs} epochs in ${s0(f.wall)} s ` +
+        `(part \`finetune\`, ${f.runs} run(s)): ` +
+        `**${a.accuracy >= f.accuracy ? 'matched' : 'not matched'}**, in ` +
+        `${(a.wall / f.wall).toFixed(2)} of the time.`,
     '',
   ];
 }
