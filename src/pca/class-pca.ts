@@ -300,6 +300,7 @@ function solveDistinct(
     iterations: 0, converged: true, exhausted: false,
   }));
   const taken: Float32Array[] = [];
+  let placed = 0;
   // Each class matrix over its trace, so the solver sees entries of order
   // 1/d whatever the data's scale (on a projected matrix, whose zero
   // eigenvalues leave its filter out, a plain step squares the scale),
@@ -308,8 +309,8 @@ function solveDistinct(
   // use the ones taken since (the components are orthonormal, so the
   // projections compose). The last entry is the pooled one.
   const scales = matrices.map(m => {
-    const trace = tf.tidy(() => tf.sum(tf.mul(m, tf.eye(d))).dataSync()[0]);
-    return trace > 0 ? trace : 1;
+    const t = tf.tidy(() => trace(m).dataSync()[0]);
+    return t > 0 ? t : 1;
   });
   const projected =
       matrices.map((m, c) => tf.div(m, scales[c]) as tf.Tensor2D);
@@ -361,10 +362,7 @@ function solveDistinct(
           turn.values.push(0);
         }
         turn.vectors.push(v);
-        o.onProgress?.({
-          stage: 'components',
-          done: turns.reduce((sum, t) => sum + t.vectors.length, 0), total,
-        });
+        o.onProgress?.({stage: 'components', done: ++placed, total});
       });
     }
   } finally {
@@ -376,6 +374,11 @@ function solveDistinct(
     return {values: Float64Array.from(turn.values), vectors,
             iterations: turn.iterations, converged: turn.converged};
   });
+}
+
+/** tr(m) of a square matrix, on the backend. */
+function trace(m: tf.Tensor2D): tf.Scalar {
+  return tf.sum(tf.mul(m, tf.eye(m.shape[0])));
 }
 
 /**
@@ -609,9 +612,8 @@ function classMatrices(
 function autoShrinkage(s: tf.Tensor2D, target: tf.Tensor2D, n: number):
     number {
   const parts = tf.tidy(() => {
-    const trace = tf.sum(tf.mul(s, tf.eye(s.shape[0])));
     return tf.stack([
-      tf.sum(tf.square(s)), tf.square(trace),
+      tf.sum(tf.square(s)), tf.square(trace(s)),
       tf.sum(tf.square(tf.sub(s, target))),
     ]);
   });
@@ -661,12 +663,12 @@ function describeClass(
     const variance = tf.sum(tf.mul(tf.matMul(w, dataCovariance), w), 1);
     const meanProjection = tf.squeeze(
         tf.matMul(w, tf.expandDims(dataMean, 1)), [1]);
-    const trace = tf.sum(tf.mul(matrix, tf.eye(d)));
-    return tf.concat([variance, meanProjection, tf.reshape(trace, [1])]);
+    return tf.concat(
+        [variance, meanProjection, tf.reshape(trace(matrix), [1])]);
   });
   const values = projected.dataSync();
   projected.dispose();
-  const trace = values[2 * k];
+  const total = values[2 * k];
   return {
     classIndex: c,
     count: stats.count(c),
@@ -674,7 +676,7 @@ function describeClass(
     numComponents: k,
     components,
     eigenvalues,
-    explainedVarianceRatio: eigenvalues.map(v => trace > 0 ? v / trace : 0),
+    explainedVarianceRatio: eigenvalues.map(v => total > 0 ? v / total : 0),
     dataVariance: Float64Array.from(values.subarray(0, k)),
     dataMeanProjection: Float64Array.from(values.subarray(k, 2 * k)),
     shrinkage,
