@@ -24,8 +24,9 @@
  *  - bn: the CNN with a BatchNormalization layer after each convolution,
  *    `batchNormalization: 'data'` against `'identity'`, fitByPCA alone and
  *    with one fine-tuning epoch, on the same subset;
- *  - floor: fitByPCA alone on the CNN (defaults), each layer's seconds
- *    next to the backend's floor for its statistics: one matMul xᵀx of
+ *  - floor: fitByPCA alone on the CNN (defaults; the alone part's run
+ *    when that part ran too), each layer's seconds next to the backend's
+ *    floor for its statistics: one matMul xᵀx of
  *    the rows it read (the sampled patches, patch-size wide, for a
  *    convolution; the training images' 1,024 features for the output
  *    layer), 3 times (1 with `--quick`).
@@ -418,12 +419,12 @@ function withTensors<T>(t: Tensors, body: (t: Tensors) => Promise<T>):
 type LayerFloor = ReportedFloor<Awaited<ReturnType<typeof floorMatMul>>>;
 
 /**
- * The floor part: fitByPCA alone on the CNN, then for each computed layer
- * xᵀx of as many rows as it read, as wide as its kernel's input.
+ * The floor part: for each layer fitByPCA computed in `fit` (fitByPCA
+ * alone on the CNN), xᵀx of as many rows as it read, as wide as its
+ * kernel's input.
  */
-async function layerFloors(t: Tensors, yTest: Int32Array, reps: number):
-    Promise<{fit: Measurement, layers: LayerFloor[]}> {
-  const fit = await byPca('fitByPCA, CNN (layer times)', 'cnn', t, yTest, {});
+async function layerFloors(fit: Measurement, reps: number):
+    Promise<LayerFloor[]> {
   const shapes = buildCnn(SEED);
   const layers: LayerFloor[] = [];
   try {
@@ -438,7 +439,7 @@ async function layerFloors(t: Tensors, yTest: Int32Array, reps: number):
   } finally {
     disposeModel(shapes);
   }
-  return {fit, layers};
+  return layers;
 }
 
 // ------------------------------------------------------------------ main
@@ -522,11 +523,12 @@ async function main() {
     }
     if (a.parts.includes('floor')) {
       log(`run ${run + 1}: CNN layer times against the matMul floor`);
-      const measured = await withTensors(
-          tensors(data, 'cnn'),
-          t => layerFloors(t, data.yTest, a.quick ? 1 : 3));
-      (results.floor ??= []).push([measured.fit]);
-      floors.push(measured.layers);
+      // The layer times of this run's alone part, if it ran.
+      const fit = results.alone?.[run].find(m => m.model === 'cnn') ??
+          await withTensors(tensors(data, 'cnn'), t => byPca(
+              'fitByPCA, CNN (layer times)', 'cnn', t, data.yTest, {}));
+      (results.floor ??= []).push([fit]);
+      floors.push(await layerFloors(fit, a.quick ? 1 : 3));
     }
   }
 
