@@ -4,7 +4,7 @@
  *
  *   npx ts-node --transpile-only bench/fit-cnn.ts [--backend wasm|cpu]
  *       [--runs 1] [--data DIR] [--quick]
- *       [--parts alone,finetune,variants,bn,floor] [--variant-rows N]
+ *       [--parts alone,finetune,fit,variants,bn,floor] [--variant-rows N]
  *       [--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]
  *
  * Parts, each run alternating the order of its sides:
@@ -18,6 +18,10 @@
  *    the seeded random (`--without-model-fit`: the fitByPCA side only)
  *    initialization (Adam 1e-3, batch 128, sparse categorical
  *    cross-entropy, both);
+ *  - fit: `model.fit` alone on the CNN for `--epochs` epochs (the
+ *    finetune part's other side, for a second process when one process
+ *    running both sides would take too long, as on `cpu`; its result is
+ *    saved after every epoch, as `model.fit, <epochs done> epochs`);
  *  - variants: fitByPCA alone on the CNN with one option changed at a time
  *    (patch budget, ± pairs, allocation, centring), on the first
  *    `--variant-rows` training images of each class (default 2,000);
@@ -47,9 +51,10 @@
  *
  * Progress goes to stderr, a summary to stdout, every figure to
  * bench/results/fit-cnn-<backend>.json (fit-cnn-<backend>-quick.json with
- * `--quick`). The parts run replace their earlier results in that file;
- * the other parts are kept, each with the date, options, machine and load
- * of its own run.
+ * `--quick`), written again after every measurement, so a long run that
+ * stops keeps what it finished. The parts run replace their earlier
+ * results in that file; the other parts are kept, each with the date,
+ * options, machine and load of its own run.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -68,7 +73,7 @@ import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, floorMatMul, gitState,
 import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
 import {LayerFloor as ReportedFloor} from './report-fit-cnn';
 
-const PARTS = ['alone', 'finetune', 'variants', 'bn', 'floor'] as const;
+const PARTS = ['alone', 'finetune', 'fit', 'variants', 'bn', 'floor'] as const;
 type Part = typeof PARTS[number];
 
 /** The MLP demo's hidden layers. */
@@ -315,8 +320,9 @@ async function byPca(
   };
 }
 
-async function byModelFit(t: Tensors, yTest: Int32Array, epochs: number):
-    Promise<Measurement> {
+async function byModelFit(
+    t: Tensors, yTest: Int32Array, epochs: number,
+    onEpoch?: (done: Measurement) => void): Promise<Measurement> {
   const model = buildCnn(SEED);
   compile(model, LEARNING_RATE);
   const stages: number[] = [];
@@ -325,38 +331,46 @@ async function byModelFit(t: Tensors, yTest: Int32Array, epochs: number):
   const load = os.loadavg()[0];
   const cpu = cpuNow();
   const start = Date.now();
-  await model.fit(t.x, t.y, {
-    epochs,
-    batchSize: BATCH_SIZE,
-    shuffle: true,
-    callbacks: {
-      onEpochEnd: async epoch => {
-        const evaluated = Date.now();
-        times.push((evaluated - start) / 1000 - excluded);
-        stages.push(testAccuracy(model, t.xTest, yTest));
-        excluded += (Date.now() - evaluated) / 1000;
-        log(`model.fit: epoch ${epoch + 1}: ` +
-            `${(100 * stages[stages.length - 1]).toFixed(2)}%`);
-      },
-    },
-  });
-  const wall = (Date.now() - start) / 1000 - excluded;
-  const cpuUsed = cpuNow() - cpu;
-  disposeModel(model);
-  return {
-    method: `model.fit, ${epochs} epochs`,
+  // model.fit as far as it went: the epochs done, up to the last one.
+  const soFar = (): Measurement => ({
+    method: `model.fit, ${stages.length} epochs`,
     model: 'cnn',
     options: null,
     trainImages: t.x.shape[0],
     testAccuracy: stages[stages.length - 1],
-    testAccuracyPerStage: stages,
-    wallSecondsPerStage: times,
-    wallSeconds: wall,
-    cpuSeconds: cpuUsed,
+    testAccuracyPerStage: [...stages],
+    wallSecondsPerStage: [...times],
+    wallSeconds: times[times.length - 1],
+    cpuSeconds: cpuNow() - cpu,
     excludedSeconds: excluded,
     layers: null,
     load1m: {start: load, end: os.loadavg()[0]},
-  };
+  });
+  try {
+    await model.fit(t.x, t.y, {
+      epochs,
+      batchSize: BATCH_SIZE,
+      shuffle: true,
+      callbacks: {
+        onEpochEnd: async epoch => {
+          const evaluated = Date.now();
+          times.push((evaluated - start) / 1000 - excluded);
+          stages.push(testAccuracy(model, t.xTest, yTest));
+          excluded += (Date.now() - evaluated) / 1000;
+          log(`model.fit: epoch ${epoch + 1}: ` +
+              `${(100 * stages[stages.length - 1]).toFixed(2)}%`);
+          if (onEpoch !== undefined && epoch + 1 < epochs) {
+            onEpoch(soFar());
+          }
+        },
+      },
+    });
+  } finally {
+    disposeModel(model);
+  }
+  // Wall time to the last epoch's end, evaluations left out; CPU time
+  // with them (the process clock cannot part them).
+  return soFar();
 }
 
 /**
@@ -473,6 +487,47 @@ async function main() {
   const results: Record<string, Measurement[][]> = {};
   const rows = a.quick ? undefined : subset(data, a.variantRows);
   const floors: LayerFloor[][] = [];
+  const file = path.join(
+      __dirname, 'results',
+      `fit-cnn-${a.backend}${a.quick ? '-quick' : ''}.json`);
+  const context = {
+    date: started,
+    args: a,
+    data: {source: data.source,
+           trainRowsPerClass: null as number|null},
+    cnn: CNN_ARCHITECTURE,
+    mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
+    training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
+               modelFitEpochs: a.epochs},
+    machine: {...machine(), ...gitAtStart, backend: tf.getBackend()},
+    load1m: {start: loadAtStart, end: loadAtStart},
+  };
+  /**
+   * Writes the parts measured so far (`partial`: a part's run still going,
+   * as far as it went) into the file, keeping its other parts. The file is
+   * read again each time: another process may have written other parts.
+   */
+  const save = (partial: Record<string, Measurement[][]> = {}) => {
+    const out = fs.existsSync(file) ?
+        JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
+        {parts: {}};
+    rekeyParts(out.parts as Record<string, PartRecord>);
+    for (const [part, runs] of Object.entries({...results, ...partial})) {
+      const subsetPart = rows !== undefined &&
+          (part === 'variants' || part === 'bn');
+      (out.parts as Record<string, unknown>)[part] = {
+        ...context,
+        data: {...context.data,
+               trainRowsPerClass: subsetPart ? a.variantRows : null},
+        load1m: {start: loadAtStart, end: os.loadavg()[0]},
+        runs,
+        ...(part === 'floor' ? {floors} : {}),
+      };
+    }
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(out, null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  };
 
   for (let run = 0; run < runs; run++) {
     if (a.parts.includes('alone')) {
@@ -483,6 +538,7 @@ async function main() {
         () => withTensors(tensors(data, 'mlp'), t => byPca(
             'fitByPCA, MLP', 'mlp', t, data.yTest, {})),
       ]));
+      save();
     }
     if (a.parts.includes('finetune')) {
       log(`run ${run + 1}: fitByPCA + ${a.fineTuneEpochs} epoch(s) against ` +
@@ -498,6 +554,16 @@ async function main() {
         ...(a.withoutModelFit ? [] : [() => withTensors(
                 tensors(data, 'cnn'), t => byModelFit(t, data.yTest, a.epochs))]),
       ]));
+      save();
+    }
+    if (a.parts.includes('fit')) {
+      log(`run ${run + 1}: model.fit, ${a.epochs} epochs, CNN`);
+      const done = results.fit ?? [];
+      (results.fit = done).push([await withTensors(
+          tensors(data, 'cnn'),
+          t => byModelFit(t, data.yTest, a.epochs,
+                          m => save({fit: [...done, [m]]})))]);
+      save();
     }
     if (a.parts.includes('variants')) {
       log(`run ${run + 1}: fitByPCA variants, CNN`);
@@ -506,6 +572,7 @@ async function main() {
               tensors(data, 'cnn', rows), t => byPca(
                   `fitByPCA, CNN, ${v.name}`, 'cnn', t, data.yTest,
                   v.options)))));
+      save();
     }
     if (a.parts.includes('bn')) {
       log(`run ${run + 1}: BatchNormalization from data or identity`);
@@ -520,6 +587,7 @@ async function main() {
         }
       }
       (results.bn ??= []).push(await alternate(run, sides));
+      save();
     }
     if (a.parts.includes('floor')) {
       log(`run ${run + 1}: CNN layer times against the matMul floor`);
@@ -529,41 +597,9 @@ async function main() {
               'fitByPCA, CNN (layer times)', 'cnn', t, data.yTest, {}));
       (results.floor ??= []).push([fit]);
       floors.push(await layerFloors(fit, a.quick ? 1 : 3));
+      save();
     }
   }
-
-  const file = path.join(
-      __dirname, 'results',
-      `fit-cnn-${a.backend}${a.quick ? '-quick' : ''}.json`);
-  const out = fs.existsSync(file) ?
-      JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
-      {parts: {}};
-  rekeyParts(out.parts as Record<string, PartRecord>);
-  const context = {
-    date: started,
-    args: a,
-    data: {source: data.source,
-           trainRowsPerClass: null as number|null},
-    cnn: CNN_ARCHITECTURE,
-    mlp: [NUM_PIXELS, ...MLP_UNITS, 10].join('-'),
-    training: {optimizer: `adam(${LEARNING_RATE})`, batchSize: BATCH_SIZE,
-               modelFitEpochs: a.epochs},
-    machine: {...machine(), ...gitAtStart, backend: tf.getBackend()},
-    load1m: {start: loadAtStart, end: os.loadavg()[0]},
-  };
-  for (const part of Object.keys(results)) {
-    const subsetPart = rows !== undefined &&
-        (part === 'variants' || part === 'bn');
-    (out.parts as Record<string, unknown>)[part] = {
-      ...context,
-      data: {...context.data,
-             trainRowsPerClass: subsetPart ? a.variantRows : null},
-      runs: results[part],
-      ...(part === 'floor' ? {floors} : {}),
-    };
-  }
-  fs.mkdirSync(path.dirname(file), {recursive: true});
-  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 
   const lines = ['| method | test accuracy, median (runs) | wall s, ' +
                      'median (runs) |',
