@@ -6,6 +6,7 @@
  *       [--runs 1] [--data DIR] [--quick]
  *       [--parts alone,finetune,fit,variants,bn,floor] [--variant-rows N]
  *       [--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]
+ *       [--floor-reps 3] [--stored-layer-times]
  *
  * Parts, each run alternating the order of its sides:
  *  - alone: fitByPCA alone (no backpropagation, the library's defaults)
@@ -29,11 +30,13 @@
  *    `batchNormalization: 'data'` against `'identity'`, fitByPCA alone and
  *    with one fine-tuning epoch, on the same subset;
  *  - floor: fitByPCA alone on the CNN (defaults; the alone part's run
- *    when that part ran too), each layer's seconds next to the backend's
+ *    when that part ran too, or with `--stored-layer-times` the alone
+ *    part already in the results file), each layer's seconds next to the
+ *    backend's
  *    floor for its statistics: one matMul xᵀx of
  *    the rows it read (the sampled patches, patch-size wide, for a
  *    convolution; the training images' 1,024 features for the output
- *    layer), 3 times (1 with `--quick`).
+ *    layer), 3 times (`--floor-reps`; 1 with `--quick`).
  *
  * Every model starts from the same seeded Glorot weights. Times run from
  * the call to weights ready; test evaluations (after each epoch of
@@ -104,6 +107,8 @@ interface Args {
   fineTuneEpochs: number;
   epochs: number;
   withoutModelFit: boolean;
+  floorReps: number;
+  storedLayerTimes: boolean;
 }
 
 function usage(problem: string): never {
@@ -111,7 +116,8 @@ function usage(problem: string): never {
       `${problem}\nusage: ts-node --transpile-only bench/fit-cnn.ts ` +
       `[--backend wasm|cpu] [--runs 1] [--data DIR] [--quick] ` +
       `[--parts ${PARTS.join(',')}] [--variant-rows 2000] ` +
-      `[--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]\n`);
+      `[--fine-tune-epochs 1] [--epochs 3] [--without-model-fit] ` +
+      `[--floor-reps 3] [--stored-layer-times]\n`);
   process.exit(2);
 }
 
@@ -127,9 +133,11 @@ function parseArgs(argv: string[]): Args {
   const a: Args = {
     backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
     parts: ['alone', 'finetune', 'floor'], variantRows: 2000, fineTuneEpochs: 1,
-    epochs: MODEL_FIT_EPOCHS, withoutModelFit: false,
+    epochs: MODEL_FIT_EPOCHS, withoutModelFit: false, floorReps: 3,
+    storedLayerTimes: false,
   };
   let partsGiven = false;
+  let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--quick') {
@@ -138,6 +146,10 @@ function parseArgs(argv: string[]): Args {
     }
     if (flag === '--without-model-fit') {
       a.withoutModelFit = true;
+      continue;
+    }
+    if (flag === '--stored-layer-times') {
+      a.storedLayerTimes = true;
       continue;
     }
     const value = argv[++i];
@@ -170,6 +182,10 @@ function parseArgs(argv: string[]): Args {
       case '--epochs':
         a.epochs = positiveInteger('--epochs', value);
         break;
+      case '--floor-reps':
+        a.floorReps = positiveInteger('--floor-reps', value);
+        repsGiven = true;
+        break;
       case '--variant-rows':
         a.variantRows = positiveInteger('--variant-rows', value);
         break;
@@ -179,6 +195,13 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.quick && !partsGiven) {
     a.parts = ['alone', 'finetune', 'floor'];
+  }
+  if (a.quick && !repsGiven) {
+    a.floorReps = 1;
+  }
+  if (a.storedLayerTimes && a.parts.includes('alone')) {
+    usage('--stored-layer-times takes the alone part from the results ' +
+          'file; it does not go with --parts alone');
   }
   return a;
 }
@@ -456,6 +479,26 @@ async function layerFloors(fit: Measurement, reps: number):
   return layers;
 }
 
+/**
+ * fitByPCA on the CNN from run `run` (or the last run) of the alone part
+ * stored in `file`, its method renamed to say so; fails when there is none.
+ */
+function storedAlone(file: string, run: number): Measurement {
+  const stored = fs.existsSync(file) ?
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        parts: {alone?: {date: string, runs: Measurement[][]}},
+      }).parts.alone :
+      undefined;
+  const runs = stored?.runs ?? [];
+  const m = runs[Math.min(run, runs.length - 1)]?.find(
+      r => r.model === 'cnn');
+  if (stored === undefined || m === undefined) {
+    throw new Error(`--stored-layer-times: ${file} holds no alone part ` +
+                    'with the CNN');
+  }
+  return {...m, method: `${m.method} (stored, alone part of ${stored.date})`};
+}
+
 // ------------------------------------------------------------------ main
 
 function summarize(label: string, ms: Measurement[]): string {
@@ -591,12 +634,14 @@ async function main() {
     }
     if (a.parts.includes('floor')) {
       log(`run ${run + 1}: CNN layer times against the matMul floor`);
-      // The layer times of this run's alone part, if it ran.
+      // The layer times of this run's alone part, if it ran; or of the
+      // stored one, if asked; or of a run made now.
       const fit = results.alone?.[run].find(m => m.model === 'cnn') ??
+          (a.storedLayerTimes ? storedAlone(file, run) : undefined) ??
           await withTensors(tensors(data, 'cnn'), t => byPca(
               'fitByPCA, CNN (layer times)', 'cnn', t, data.yTest, {}));
       (results.floor ??= []).push([fit]);
-      floors.push(await layerFloors(fit, a.quick ? 1 : 3));
+      floors.push(await layerFloors(fit, a.floorReps));
       save();
     }
   }
