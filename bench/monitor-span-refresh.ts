@@ -11,7 +11,9 @@
  * every record (the reference), once a kernel below moved by 2%, 5% (the
  * default) or 10% since the span was computed, and never. For each it
  * reports the refreshes, their seconds, and the largest difference of
- * each layer's alignment from the reference over all records.
+ * each layer's alignment from the reference over all records, and every
+ * record's alignment with each layer's input and span dimensions
+ * (bench/report.ts reads the reference's for the paper's subspace claim).
  *
  * Writes bench/results/monitor-span-refresh-<backend>.json.
  */
@@ -72,7 +74,8 @@ async function main() {
   const reference = monitors[0].history;
   const results = CONFIGS.map(([name], i) => {
     const history = monitors[i].history;
-    const cost = monitors[i].toJSON().cost;
+    const json = monitors[i].toJSON();
+    const cost = json.cost;
     const drift = [0, 1, 2].map(k => Math.max(...history.map(
         (r, j) => Math.abs((r.layers[k].alignment ?? 0) -
                            (reference[j].layers[k].alignment ?? 0)))));
@@ -81,6 +84,11 @@ async function main() {
       refreshes: cost.refreshes,
       refreshSeconds: cost.refreshSeconds,
       maxDifferenceFromEveryRecord: drift,
+      // Each layer's input dimension d and span dimension r: a random
+      // r-dimensional subspace holds r/d of an update on average.
+      inputDims: json.layers.map(l => l.kernelShape[0]),
+      spanDims: json.layers.map(
+          (_, k) => history[history.length - 1]?.layers[k].spanDim ?? null),
       alignment: history.map(r => ({
         step: r.step,
         layers: r.layers.map(l => l.alignment),

@@ -151,13 +151,17 @@ function ok(met: boolean): string {
 }
 
 function runsNote(r: FitResult): string {
-  const long = r.args.longRuns ?? r.args.trainRuns;
-  return `fitByPCA alone: ${r.summary.pca?.runs ?? 0} runs; fitByPCA + ` +
-      `fine-tuning: ${r.raw.fineTune.length} runs; model.fit: ` +
-      `${r.raw.fit.length} runs, of which ${Math.min(long, r.raw.fit.length)}` +
-      ` went to ${r.args.epochs} epochs and the others stopped at ` +
-      `${r.bars.modelFitEpochs} (so rows past epoch ${r.bars.modelFitEpochs} ` +
-      `are single runs when only one run is long)`;
+  const n = r.raw.fit.length;
+  const long = Math.min(r.args.longRuns ?? r.args.trainRuns, n);
+  const plural = (k: number) => `${k} run${k === 1 ? '' : 's'}`;
+  const fit = long === n || r.args.epochs === r.bars.modelFitEpochs ?
+      `${plural(n)} to ${r.args.epochs} epochs` :
+      `${plural(n)}, of which ${long} went to ${r.args.epochs} epochs and ` +
+          `the others stopped at ${r.bars.modelFitEpochs} (so rows past ` +
+          `epoch ${r.bars.modelFitEpochs} are ` +
+          `${long === 1 ? 'single runs' : `medians of ${long} runs`})`;
+  return `fitByPCA alone: ${plural(r.summary.pca?.runs ?? 0)}; fitByPCA + ` +
+      `fine-tuning: ${plural(r.raw.fineTune.length)}; model.fit: ${fit}`;
 }
 
 /** Table 1 and the bars. */
@@ -345,8 +349,75 @@ function memoryVerdict(r: FitResult): string {
       `between yields can be missed.`;
 }
 
+/** What the report knows of the TimeScaleMonitor benchmarks. */
+export interface MonitorFigures {
+  /** Backends with a bench/monitor-overhead.ts result (its own section). */
+  overheadBackends: string[];
+  /** bench/monitor-span-refresh.ts's run, or null when there is none. */
+  span: SpanFigures|null;
+}
+
+/** The reference monitor (spans recomputed at every record) of that run. */
+export interface SpanFigures {
+  file: string;
+  backend: string;
+  settings: {optimizer: string, batchSize: number, images: number,
+             epochs: number};
+  alignment: Array<{step: number, layers: Array<number|null>}>;
+  /** Absent in results written before they were recorded. */
+  inputDims?: number[];
+  spanDims?: Array<number|null>;
+}
+
+/**
+ * The subspace claim from the span run: each layer's share of its weight
+ * change inside the class-PCA span at steps near 10, 100 and 1,000 and
+ * at the last record, next to a random span's r/d. **yes** when at the
+ * last record every layer keeps at least 0.8 of its change in the span
+ * and at least twice the random share; **partly** when only the latter.
+ */
+function subspaceClaim(span: SpanFigures|null): string {
+  if (span === null || span.alignment.length === 0) {
+    return 'not measured in this report (no ' +
+        '`bench/results/monitor-span-refresh-*.json` from ' +
+        '`bench/monitor-span-refresh.ts`).';
+  }
+  const records = span.alignment;
+  const last = records[records.length - 1];
+  const near = (step: number) => records.reduce(
+      (a, b) => Math.abs(b.step - step) < Math.abs(a.step - step) ? b : a);
+  const shown = [...new Set([near(10), near(100), near(1000), last])]
+                    .sort((a, b) => a.step - b.step);
+  const random = (k: number) => {
+    const r = span.spanDims?.[k];
+    const d = span.inputDims?.[k];
+    return r == null || d === undefined ? null : r / d;
+  };
+  const f3 = (v: number|null) => v === null ? '-' : v.toFixed(3);
+  const layers = last.layers.map((_, k) =>
+      `layer ${k + 1}: ${shown.map(rec => `${f3(rec.layers[k])} at step ` +
+                                          `${rec.step}`).join(', ')}` +
+      ` (random span of that size: ${f3(random(k))})`);
+  const shares = last.layers.map((a, k) => ({a, r: random(k)}));
+  const measured = shares.every(x => x.a !== null && x.r !== null);
+  const twice = measured && shares.every(x => (x.a as number) >= 2 * x.r!);
+  const verdict = !measured ? 'measured (random levels not recorded)' :
+      twice && shares.every(x => (x.a as number) >= 0.8) ? 'yes' :
+      twice ? 'partly' : 'no';
+  const st = span.settings;
+  return `**${verdict}**: the share ‖Qᵀ(W_t − W_0)‖² / ‖W_t − W_0‖² of ` +
+      `each Dense layer's weight change inside the span Q of the ` +
+      `class-based PCA of its input (TimeScaleMonitor's alignment, spans ` +
+      `recomputed at every record) during model.fit of the MLP ` +
+      `(${st.optimizer}, batch ${st.batchSize}, ${st.images} images, ` +
+      `${st.epochs} epochs): ${layers.join('; ')}. Rule: yes when at ` +
+      `the last record every layer keeps at least 0.8 of its change in the ` +
+      `span and at least twice a random span's share. Source: ` +
+      `\`${span.file}\` (${span.backend}), bench/monitor-span-refresh.ts.`;
+}
+
 /** The paper's claims, each with yes/no and the number behind it. */
-function claims(r: FitResult, monitor: string|null): string[] {
+function claims(r: FitResult, monitor: MonitorFigures): string[] {
   const s = r.summary;
   const out: string[] = [];
   const n = r.data.testRows;
@@ -420,12 +491,7 @@ function claims(r: FitResult, monitor: string|null): string[] {
     }
   }
   out.push(`- **SGD's updates lie in the class-PCA subspace**: ` +
-           (monitor === null ?
-                'not measured in this report (no ' +
-                    '`bench/results/monitor-*.json` from the ' +
-                    'TimeScaleMonitor benchmark yet).' :
-                `see \`${monitor}\` (the TimeScaleMonitor benchmark); ` +
-                    'this report does not read its figures yet.'));
+           subspaceClaim(monitor.span));
   return out;
 }
 
@@ -487,7 +553,7 @@ function plots(r: FitResult, docs: string): string[] {
 
 /** The fit-mlp sections of docs/BENCHMARKS.md; writes the plots. */
 export function fitSections(
-    results: Array<{file: string, r: FitResult}>, monitor: string|null,
+    results: Array<{file: string, r: FitResult}>, monitor: MonitorFigures,
     docs: string, rel: (f: string) => string,
     writePlots = true): string[] {
   const out: string[] = ['# fitByPCA against model.fit: the MLP', ''];
@@ -579,9 +645,14 @@ export function fitSections(
         ...memoryTable(r), '',
         memoryVerdict(r), '',
         '### TimeScaleMonitor overhead', '',
-        monitor === null ?
-            'Not measured in this report (no `bench/results/monitor-*.json`).' :
-            `See \`${monitor}\`; not read by this report yet.`,
+        monitor.overheadBackends.length === 0 ?
+            'Not measured in this report (no ' +
+                '`bench/results/monitor-overhead-*.json` from ' +
+                '`bench/monitor-overhead.ts`).' :
+            `See "TimeScaleMonitor overhead" (${
+                monitor.overheadBackends.join(', ')}) below` +
+                (monitor.overheadBackends.includes(r.backend) ? '.' :
+                     `: not measured on ${r.backend}.`),
         '');
     if (writePlots) {
       const files = plots(r, docs);

@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import {fitSections, FitResult} from './report-fit';
+import {fitSections, FitResult, MonitorFigures, SpanFigures} from './report-fit';
 import {fitCnnSection} from './report-fit-cnn';
 
 interface Stat {
@@ -556,11 +556,8 @@ function main() {
                           Array<{file: string, r: Result}>, given);
   const fits = pick(all.filter(e => e.r.benchmark === 'fit-mlp') as
                         Array<{file: string, r: FitResult}>, given);
-  const monitors = fs.readdirSync(RESULTS).filter(
-      f => f.startsWith('monitor-') && f.endsWith('.json')).sort();
-  const monitor = monitors.length === 0 ? null :
-      path.relative(ROOT, path.join(RESULTS, monitors[monitors.length - 1]));
   const rel = (f: string) => path.relative(ROOT, f);
+  const monitor = monitorFigures(rel);
   if (chosen.length === 0 && fits.length === 0) {
     process.stderr.write(
         'bench/report: no full results in bench/results; run ' +
@@ -789,6 +786,39 @@ function newestPerBackend(prefix: string): string[] {
     }
   }
   return [...newest.values()];
+}
+
+/**
+ * The TimeScaleMonitor benchmarks' results: the backends with an overhead
+ * run, and the reference spans of the span-refresh run (wasm's when there
+ * are several).
+ */
+function monitorFigures(rel: (f: string) => string): MonitorFigures {
+  const files = fs.readdirSync(RESULTS).sort();
+  const overheadBackends = files.map(
+      f => /^monitor-overhead-(\w+)\.json$/.exec(f)?.[1]).filter(
+          (b): b is string => b !== undefined);
+  const spanFiles = files.filter(
+      f => /^monitor-span-refresh-\w+\.json$/.test(f))
+      .sort((a, b) => Number(b.includes('-wasm')) - Number(a.includes('-wasm')));
+  if (spanFiles.length === 0) {
+    return {overheadBackends, span: null};
+  }
+  const file = path.join(RESULTS, spanFiles[0]);
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    backend: string, settings: SpanFigures['settings'],
+    results: Array<{name: string, alignment: SpanFigures['alignment'],
+                    inputDims?: number[], spanDims?: Array<number|null>}>,
+  };
+  const reference = run.results.find(x => x.name === 'every record');
+  return {
+    overheadBackends,
+    span: reference === undefined ? null : {
+      file: rel(file), backend: run.backend, settings: run.settings,
+      alignment: reference.alignment, inputDims: reference.inputDims,
+      spanDims: reference.spanDims,
+    },
+  };
 }
 
 /** What bench/eigen-filter.ts writes (the parts used here). */
