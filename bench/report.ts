@@ -768,11 +768,15 @@ function main() {
         rel(file), JSON.parse(fs.readFileSync(file, 'utf8'))));
   }
   out.push(...fitCnnSection(RESULTS, ROOT));
+  const variantFiles = fs.readdirSync(RESULTS)
+                           .filter(f => /^fit-\w+-variants-\w+\.jsonl$/.test(f))
+                           .map(f => path.join(RESULTS, f));
+  out.push(...variantSection(variantFiles.map(rel)));
   fs.writeFileSync(OUT, out.join('\n'));
   process.stdout.write(
       `wrote ${rel(OUT)} from ` +
       `${[...[...chosen, ...fits].map(c => c.file), ...monitorFiles,
-          ...eigenFiles]
+          ...eigenFiles, ...variantFiles]
              .map(rel).join(', ')}\n`);
 }
 
@@ -819,6 +823,70 @@ function monitorFigures(rel: (f: string) => string): MonitorFigures {
       spanDims: reference.spanDims,
     },
   };
+}
+
+/** One line of bench/fit-variant.ts's JSON Lines. */
+interface VariantRun {
+  date: string;
+  commit: string|null;
+  srcDirty?: boolean|null;
+  /** Absent in lines of bench/fit-cnn-variant.ts (CNN, one epoch). */
+  model?: string;
+  fineTuneEpochs?: number;
+  mode?: string;
+  options: object;
+  before: number;
+  after: number;
+  wallSeconds: number;
+}
+
+/**
+ * The single runs bench/fit-variant.ts appended while defaults were
+ * chosen, every line of each file in order: the figures the option docs
+ * quote.
+ */
+function variantSection(files: string[]): string[] {
+  if (files.length === 0) {
+    return [];
+  }
+  const out = [
+    '## Variant runs', '',
+    'Single runs of `bench/fit-variant.ts` (`npx ts-node --transpile-only ' +
+        'bench/fit-variant.ts \'{options}\' --model cnn|mlp ' +
+        '[--fine-tune-epochs N] [--callback]`), made while choosing ' +
+        'defaults, on the full Fashion-MNIST (wasm): the demo model (seed ' +
+        '0) computed by fitByPCA with the given options over the defaults ' +
+        'of its commit, then N fine-tuning epochs (or, marked callback, ' +
+        '`model.fit` for N epochs with a `FitByPcaCallback`). Runs were ' +
+        'often made two at a time, so wall seconds are only roughly ' +
+        'comparable; the accuracy is the figure (standard error about 0.35 ' +
+        'points). Every run is listed, in order. Lines without a model ' +
+        'came from its predecessor bench/fit-cnn-variant.ts (the CNN, one ' +
+        'fine-tuning epoch). "+src" marks a run of a commit ' +
+        'with uncommitted changes under src/.', '',
+  ];
+  for (const file of files) {
+    const runs = fs.readFileSync(path.join(ROOT, file), 'utf8')
+                     .split('\n').filter(l => l.trim() !== '')
+                     .map(l => JSON.parse(l) as VariantRun);
+    out.push(
+        `### \`${file}\``, '',
+        '| date | commit | model | options | fine-tuning | computed | ' +
+            'end | wall s |',
+        '|---|---|---|---|---|---:|---:|---:|',
+        ...runs.map(v => `| ${v.date.slice(0, 16).replace('T', ' ')} | ` +
+                    `\`${(v.commit ?? 'unknown').slice(0, 7)}\`` +
+                    `${v.srcDirty === true ? ' +src' : ''} | ` +
+                    `${v.model ?? '(cnn)'} | ` +
+                    `\`${JSON.stringify(v.options)}\` | ` +
+                    `${v.fineTuneEpochs ?? 1} epoch(s)` +
+                    `${v.mode === undefined ? '' : ', callback'} | ` +
+                    `${(100 * v.before).toFixed(2)}% | ` +
+                    `${(100 * v.after).toFixed(2)}% | ` +
+                    `${v.wallSeconds.toFixed(0)} |`),
+        '');
+  }
+  return out;
 }
 
 /** What bench/eigen-filter.ts writes (the parts used here). */
