@@ -61,8 +61,9 @@ const EVALUATION_ROWS = 10000;
  * centres each unit, so a ReLU cuts each feature at its mean. Weightless
  * layers (Flatten, Dropout, Activation, Reshape, …) pass through. The
  * output layer, the last Dense layer with one unit per class, is solved in
- * closed form or trained alone (`topLayer`), and optional epochs of
- * ordinary fine-tuning follow.
+ * closed form (ridge), refined for a softmax output by multinomial
+ * logistic regression (the softmax readout), or trained alone
+ * (`topLayer`); optional epochs of ordinary fine-tuning follow.
  *
  * On any error the model's weights and trainable flags are left exactly as
  * they were.
@@ -264,7 +265,8 @@ function resolveTopLayer(plan: PlannedLayer[], o: ResolvedFitOptions) {
   const activation = output?.layer.getConfig().activation;
   if (o.topLayer === 'auto') {
     // Before fine-tuning too: with distinct components and a gentle
-    // fine-tuning rate it measured better (docs/BENCHMARKS.md).
+    // fine-tuning rate it measured better (docs/BENCHMARKS.md, "Variant
+    // runs").
     o.topLayer = activation === 'softmax' ? 'softmax' : 'ridge';
   }
   if (o.topLayer === 'softmax' && activation !== 'softmax') {

@@ -34,7 +34,7 @@ export interface FitByPcaOptions {
    * 85.6% without backpropagation against 84.9% without it, and 87.8%
    * against 86.9% after one fine-tuning epoch; the demo CNN, whose
    * classes' 5×5 patch components are nearly the same few directions,
-   * 89.0% against 86.3% without backpropagation and 89.0–89.6% against
+   * 89.0% against 86.3% without backpropagation and 89.1–89.6% against
    * 86.8–88.3% after one fine-tuning epoch. The MLP's first layer then
    * took 5.1 s on wasm, 1.3× one xᵀx of its input (3.9 s); side by side
    * on 20,000 rows its 128 one-vector eigensolves added about 2.5 s.
@@ -45,7 +45,8 @@ export interface FitByPcaOptions {
    * projection (half as many components per layer). Needs an even number
    * of units in each hidden layer. Defaults to true: on Fashion-MNIST
    * (784-256-256-10, all 60,000 rows, closed-form output) it measured
-   * 82.7% test accuracy against 81.7% without (docs/BENCHMARKS.md).
+   * 82.7% test accuracy against 81.7% without (single runs; the table of
+   * first measurements in docs/METHOD.md).
    */
   pairs?: boolean;
   /** Shrinkage toward the pooled class matrix; see classPca. Defaults to 0. */
@@ -95,12 +96,13 @@ export interface FitByPcaOptions {
    * class and settings and its loss, on features computed once. `'auto'`
    * is 'softmax' for a softmax output layer and 'ridge' otherwise.
    * Defaults to 'auto'. On Fashion-MNIST (784-256-256-10, full data,
-   * wasm) 'softmax' reached 84.8% test accuracy against 82.8% for
-   * 'ridge', for about 10 s more, and 'train' (5 epochs of Adam) 84.3%
-   * for about 30 s more. Before one fine-tuning epoch (distinct
+   * wasm) 'softmax' reached 84.8% test accuracy against 82.7% for
+   * 'ridge', for about 10 s more, and 'train' (5 epochs of Adam) 84.2%
+   * for about 30 s more (single runs, docs/METHOD.md). Before one fine-tuning epoch (distinct
    * components, `fineTunePeak` 1) it gave the demo CNN 90.2% and 90.1%
    * against 89.4% from the ridge solution, and the MLP 87.7% against
-   * 87.1% (docs/BENCHMARKS.md); it was 'ridge' before fine-tuning until
+   * 87.1% (docs/BENCHMARKS.md, "Variant runs"); it was 'ridge' before
+   * fine-tuning until
    * then (86.0% against 86.1% on the MLP with plain components).
    */
   topLayer?: TopLayer;

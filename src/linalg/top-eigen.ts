@@ -59,7 +59,7 @@ export interface TopEigenResult {
  * The default filter degree. On the 10 class second moments of
  * Fashion-MNIST (k = 26, wasm; bench/eigen-filter.ts, docs/BENCHMARKS.md)
  * a filter cut the iterations from 10–18 per class to 6–8 and the solve
- * by about a third; on their covariances degree 2 once needed 24
+ * by about a quarter (0.68 s against 0.88 s); on their covariances degree 2 once needed 24
  * iterations where 3 and 4 needed 13 and 5–10. The spread limit lowers
  * the degree where it must.
  */
