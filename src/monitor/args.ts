@@ -58,9 +58,9 @@ export interface TimeScaleMonitorArgs {
    * layers below, never changes. A positive number (Infinity: never).
    * Defaults to 0.05: on the demo MLP (1,000 steps of SGD) it recomputed
    * the spans 4 times and kept the alignment within 0.03 (second layer)
-   * and 0.07 (output layer) of that on spans recomputed at every record,
+   * and 0.08 (output layer) of that on spans recomputed at every record,
    * where 0.02 took 11 refreshes (within 0.02 and 0.03) and never
-   * refreshing drifted by 0.10 and 0.22 (docs/MONITOR.md).
+   * refreshing drifted by 0.11 and 0.22 (docs/MONITOR.md).
    */
   spanRefreshMovement?: number;
   /**
