@@ -30,6 +30,13 @@ export interface FitByPcaCallbackArgs extends
  * follows is the fine-tuning), and optionally keeps the PCA layers at their
  * computed weights for the first `freezeEpochs` epochs.
  *
+ * One default differs from fitByPCA's: the output layer is the ridge
+ * solution with λ = 0.1 (`topLayer: 'ridge'`, `ridge: 0.1`), the start
+ * fitByPCA itself used before fine-tuning until the softmax readout
+ * measured better there with its own cosine schedule; under the user's
+ * own optimizer and rate that has not been measured. Pass
+ * `topLayer: 'auto'` for the softmax readout.
+ *
  * Frozen layers are put back to their computed weights after every batch;
  * their gradients are still computed. (tfjs optimizers keep per-weight state
  * by position in the list of trained weights, so taking weights out of that
@@ -79,7 +86,7 @@ export class FitByPcaCallback extends Callback {
     void logs;
     const {x, y, freezeEpochs, ...options} = this.args;
     // Training follows: the output λ that suits fine-tuning (see `ridge`),
-    // and no softmax refinement, which fine-tuning makes redundant.
+    // and the ridge start (see the class doc).
     this.report = await fitByPCA(
         this.model, x, y,
         {ridge: FINE_TUNE_RIDGE, topLayer: 'ridge', ...options});
