@@ -4,7 +4,8 @@
  *
  *   npx ts-node --transpile-only bench/fit-cnn.ts [--backend wasm|cpu]
  *       [--runs 1] [--data DIR] [--quick]
- *       [--parts alone,finetune,fit,variants,bn,floor] [--variant-rows N]
+ *       [--parts alone,finetune,fit,batches,variants,bn,floor]
+ *       [--variant-rows N] [--batches 3]
  *       [--fine-tune-epochs 1] [--epochs 3] [--without-model-fit]
  *       [--floor-reps 3] [--stored-layer-times]
  *
@@ -23,6 +24,10 @@
  *    finetune part's other side, for a second process when one process
  *    running both sides would take too long, as on `cpu`; its result is
  *    saved after every epoch, as `model.fit, <epochs done> epochs`);
+ *  - batches: `model.fit` on the CNN over the first `--batches` batches
+ *    of 128 training images only, each batch's wall seconds, and from
+ *    their median the seconds an epoch of all training images would take:
+ *    for a backend where a whole epoch takes longer than a session (cpu);
  *  - variants: fitByPCA alone on the CNN with one option changed at a time
  *    (patch budget, ± pairs, allocation, centring), on the first
  *    `--variant-rows` training images of each class (default 2,000);
@@ -76,7 +81,8 @@ import {checkDataDir, cpuNow, DEFAULT_DATA_DIR, floorMatMul, gitState,
 import {fitByPCA, FitByPcaOptions, FitByPcaReport} from '../src';
 import {LayerFloor as ReportedFloor} from './report-fit-cnn';
 
-const PARTS = ['alone', 'finetune', 'fit', 'variants', 'bn', 'floor'] as const;
+const PARTS =
+    ['alone', 'finetune', 'fit', 'batches', 'variants', 'bn', 'floor'] as const;
 type Part = typeof PARTS[number];
 
 /** The MLP demo's hidden layers. */
@@ -109,6 +115,7 @@ interface Args {
   withoutModelFit: boolean;
   floorReps: number;
   storedLayerTimes: boolean;
+  batches: number;
 }
 
 function usage(problem: string): never {
@@ -117,7 +124,7 @@ function usage(problem: string): never {
       `[--backend wasm|cpu] [--runs 1] [--data DIR] [--quick] ` +
       `[--parts ${PARTS.join(',')}] [--variant-rows 2000] ` +
       `[--fine-tune-epochs 1] [--epochs 3] [--without-model-fit] ` +
-      `[--floor-reps 3] [--stored-layer-times]\n`);
+      `[--floor-reps 3] [--stored-layer-times] [--batches 3]\n`);
   process.exit(2);
 }
 
@@ -134,7 +141,7 @@ function parseArgs(argv: string[]): Args {
     backend: 'wasm', runs: 1, dataDir: DEFAULT_DATA_DIR, quick: false,
     parts: ['alone', 'finetune', 'floor'], variantRows: 2000, fineTuneEpochs: 1,
     epochs: MODEL_FIT_EPOCHS, withoutModelFit: false, floorReps: 3,
-    storedLayerTimes: false,
+    storedLayerTimes: false, batches: 3,
   };
   let partsGiven = false;
   let repsGiven = false;
@@ -181,6 +188,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--epochs':
         a.epochs = positiveInteger('--epochs', value);
+        break;
+      case '--batches':
+        a.batches = positiveInteger('--batches', value);
         break;
       case '--floor-reps':
         a.floorReps = positiveInteger('--floor-reps', value);
@@ -499,6 +509,54 @@ function storedAlone(file: string, run: number): Measurement {
   return {...m, method: `${m.method} (stored, alone part of ${stored.date})`};
 }
 
+/** The batches part's record: model.fit's seconds per batch. */
+interface BatchTimes {
+  batchSize: number;
+  /** Wall seconds of each batch, in order. */
+  seconds: number[];
+  /** Batches in an epoch of all the training images. */
+  epochBatches: number;
+  /** The median batch's seconds times epochBatches. */
+  epochSeconds: number;
+  load1m: {start: number, end: number};
+}
+
+/**
+ * model.fit on the CNN (seeded Glorot start, Adam, batch 128) over the
+ * first `batches` batches of the training images, one epoch: each
+ * batch's wall seconds.
+ */
+async function timeBatches(t: Tensors, batches: number): Promise<BatchTimes> {
+  const n = Math.min(batches * BATCH_SIZE, t.x.shape[0]);
+  const model = buildCnn(SEED);
+  compile(model, LEARNING_RATE);
+  const x = t.x.slice(0, n);
+  const y = t.y.slice(0, n);
+  const seconds: number[] = [];
+  const load = os.loadavg()[0];
+  try {
+    let start = Date.now();
+    await model.fit(x, y, {
+      epochs: 1, batchSize: BATCH_SIZE, shuffle: false,
+      callbacks: {
+        onBatchEnd: async batch => {
+          seconds.push((Date.now() - start) / 1000);
+          log(`model.fit: batch ${batch + 1}: ` +
+              `${seconds[seconds.length - 1].toFixed(1)} s`);
+          start = Date.now();
+        },
+      },
+    });
+  } finally {
+    tf.dispose([x, y]);
+    disposeModel(model);
+  }
+  const epochBatches = Math.ceil(t.x.shape[0] / BATCH_SIZE);
+  return {batchSize: BATCH_SIZE, seconds, epochBatches,
+          epochSeconds: stat(seconds).median * epochBatches,
+          load1m: {start: load, end: os.loadavg()[0]}};
+}
+
 // ------------------------------------------------------------------ main
 
 function summarize(label: string, ms: Measurement[]): string {
@@ -530,6 +588,7 @@ async function main() {
   const results: Record<string, Measurement[][]> = {};
   const rows = a.quick ? undefined : subset(data, a.variantRows);
   const floors: LayerFloor[][] = [];
+  const batchTimes: BatchTimes[] = [];
   const file = path.join(
       __dirname, 'results',
       `fit-cnn-${a.backend}${a.quick ? '-quick' : ''}.json`);
@@ -565,6 +624,7 @@ async function main() {
         load1m: {start: loadAtStart, end: os.loadavg()[0]},
         runs,
         ...(part === 'floor' ? {floors} : {}),
+        ...(part === 'batches' ? {batches: batchTimes} : {}),
       };
     }
     fs.mkdirSync(path.dirname(file), {recursive: true});
@@ -606,6 +666,13 @@ async function main() {
           tensors(data, 'cnn'),
           t => byModelFit(t, data.yTest, a.epochs,
                           m => save({fit: [...done, [m]]})))]);
+      save();
+    }
+    if (a.parts.includes('batches')) {
+      log(`run ${run + 1}: model.fit, ${a.batches} batches, CNN`);
+      batchTimes.push(await withTensors(
+          tensors(data, 'cnn'), t => timeBatches(t, a.batches)));
+      results.batches ??= [];
       save();
     }
     if (a.parts.includes('variants')) {
@@ -650,7 +717,7 @@ async function main() {
                      'median (runs) |',
                  '|---|---:|---:|'];
   for (const part of Object.keys(results)) {
-    const byMethod = results[part][0].map(
+    const byMethod = (results[part][0] ?? []).map(
         (m, i) => [m.method, results[part].map(r => r[i])] as const);
     for (const [method, ms] of byMethod) {
       lines.push(summarize(method, ms));

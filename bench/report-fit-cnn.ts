@@ -42,6 +42,9 @@ interface PartResult {
   runs: Measurement[][];
   /** The floor part: per run, each layer's time and floor. */
   floors?: LayerFloor[][];
+  /** The batches part: per run, model.fit's seconds per batch. */
+  batches?: Array<{batchSize: number, seconds: number[],
+                   epochBatches: number, epochSeconds: number}>;
 }
 
 interface FitCnnFile {
@@ -289,6 +292,7 @@ const TITLES: Record<string, string> = {
   alone: 'fitByPCA alone: CNN against MLP',
   finetune: 'fitByPCA + 1 fine-tuning epoch against model.fit',
   fit: 'model.fit alone, every epoch evaluated',
+  batches: 'model.fit\'s epoch time, from timed batches',
   variants: 'fitByPCA alone on the CNN, one option changed at a time',
   bn: 'BatchNormalization from the data or the identity',
   floor: 'Cost against the floor, per CNN layer',
@@ -324,6 +328,35 @@ function floorTable(part: PartResult): string[] {
           `${first.rows}×${first.features} | ${s2(seconds)} | ` +
           `${s2(floor)} | ${(seconds / floor).toFixed(1)} |`;
     }),
+    '',
+  ];
+}
+
+/**
+ * The batches part: model.fit's seconds per batch on the CNN and the
+ * epoch they add up to, next to fitByPCA alone (part `alone`).
+ */
+function batchLines(parts: Record<string, PartResult>): string[] {
+  const runs = parts.batches?.batches ?? [];
+  if (runs.length === 0) {
+    return [];
+  }
+  const epoch = median(runs.map(r => r.epochSeconds));
+  const first = runs[0];
+  const alone = mediansOf(parts.alone, m => m.method === 'fitByPCA, CNN');
+  return [
+    `model.fit (Adam 1e-3) on the CNN over its first ` +
+        `${first.seconds.length} batches of ${first.batchSize} images: ` +
+        `${runs.map(r => r.seconds.map(s0).join(', ')).join('; ')} s per ` +
+        `batch, so an epoch of all ${first.epochBatches} batches would ` +
+        `take about ${s0(epoch)} s (${(epoch / 3600).toFixed(1)} hours; ` +
+        `median batch × batches, ${runs.length} run(s)).` +
+        (alone === null ? '' :
+             ` fitByPCA alone computed the whole CNN to ` +
+                 `${pct(alone.accuracy)} in ${s0(alone.wall)} s, ` +
+                 `${(alone.wall / epoch).toFixed(2)} of one such epoch; ` +
+                 'model.fit\'s accuracy per epoch is measured on wasm ' +
+                 '(same model, seed and optimizer).'),
     '',
   ];
 }
@@ -378,7 +411,8 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
                      '; before `distinct` components were fitByPCA\'s ' +
                          'default (plain class-based PCA)' :
                      ''}.`,
-          '', ...partTable(part), '',
+          '', ...(part.runs.length > 0 ? [...partTable(part), ''] : []),
+          ...(name === 'batches' ? batchLines(r.parts) : []),
           ...(name === 'finetune' ? [...barLine(r.parts, 3),
                                      ...claimLine(r.parts, 3)] :
                                     []),
