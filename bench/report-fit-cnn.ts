@@ -38,13 +38,14 @@ export interface LayerFloor<
 interface PartResult {
   date: string;
   data: {source: string, trainRowsPerClass: number|null};
-  machine: {commit: string|null, backend: string};
+  machine: {commit: string|null, backend: string, nproc?: number};
   runs: Measurement[][];
   /** The floor part: per run, each layer's time and floor. */
   floors?: LayerFloor[][];
   /** The batches part: per run, model.fit's seconds per batch. */
   batches?: Array<{batchSize: number, seconds: number[],
-                   epochBatches: number, epochSeconds: number}>;
+                   epochBatches: number, epochSeconds: number,
+                   load1m: {start: number, end: number}}>;
 }
 
 interface FitCnnFile {
@@ -350,7 +351,11 @@ function batchLines(parts: Record<string, PartResult>): string[] {
         `${runs.map(r => r.seconds.map(s0).join(', ')).join('; ')} s per ` +
         `batch, so an epoch of all ${first.epochBatches} batches would ` +
         `take about ${s0(epoch)} s (${(epoch / 3600).toFixed(1)} hours; ` +
-        `median batch × batches, ${runs.length} run(s)).` +
+        `median batch × batches, ${runs.length} run(s); 1-minute load ` +
+        `${runs.map(r => `${r.load1m.start.toFixed(1)}–` +
+                         `${r.load1m.end.toFixed(1)}`).join(', ')}` +
+        `${parts.batches?.machine.nproc === undefined ? '' :
+                                                       ` on ${parts.batches.machine.nproc} cores`}).` +
         (alone === null ? '' :
              ` fitByPCA alone computed the whole CNN to ` +
                  `${pct(alone.accuracy)} in ${s0(alone.wall)} s, ` +
@@ -402,7 +407,7 @@ export function fitCnnSection(resultsDir: string, root: string): string[] {
       out.push(
           `### ${title} (${part.machine.backend})`, '',
           `\`${path.relative(root, file)}\`, part \`${name}\`: ` +
-              `${part.runs.length} run(s), ${part.date}, commit ` +
+              `${(part.batches ?? part.runs).length} run(s), ${part.date}, commit ` +
               `\`${(part.machine.commit ?? 'unknown').slice(0, 10)}\`; ` +
               `${rows === null ? 'all training images' :
                                  `the first ${rows} training images of ` +
