@@ -489,16 +489,21 @@ async function layerFloors(fit: Measurement, reps: number):
   return layers;
 }
 
+/** The results file's contents, or no parts when there is none yet. */
+function readResults(file: string): {parts: object} {
+  return fs.existsSync(file) ?
+      JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
+      {parts: {}};
+}
+
 /**
  * fitByPCA on the CNN from run `run` (or the last run) of the alone part
  * stored in `file`, its method renamed to say so; fails when there is none.
  */
 function storedAlone(file: string, run: number): Measurement {
-  const stored = fs.existsSync(file) ?
-      (JSON.parse(fs.readFileSync(file, 'utf8')) as {
-        parts: {alone?: {date: string, runs: Measurement[][]}},
-      }).parts.alone :
-      undefined;
+  const stored = (readResults(file).parts as {
+                   alone?: {date: string, runs: Measurement[][]},
+                 }).alone;
   const runs = stored?.runs ?? [];
   const m = runs[Math.min(run, runs.length - 1)]?.find(
       r => r.model === 'cnn');
@@ -610,9 +615,7 @@ async function main() {
    * read again each time: another process may have written other parts.
    */
   const save = (partial: Record<string, Measurement[][]> = {}) => {
-    const out = fs.existsSync(file) ?
-        JSON.parse(fs.readFileSync(file, 'utf8')) as {parts: object} :
-        {parts: {}};
+    const out = readResults(file);
     rekeyParts(out.parts as Record<string, PartRecord>);
     for (const [part, runs] of Object.entries({...results, ...partial})) {
       const subsetPart = rows !== undefined &&

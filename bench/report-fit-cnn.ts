@@ -154,10 +154,21 @@ function modelFitSide(parts: Record<string, PartResult>):
   return null;
 }
 
-/** The most epochs every run of model.fit in `part` got through. */
-function epochsDone(part: PartResult): number {
-  return Math.min(...part.runs.map(
+/**
+ * model.fit's medians after `epochs` epochs, or after as many as every
+ * run got through (`reached`), with the part they came from; null when
+ * there is no model.fit side.
+ */
+function modelFitAt(parts: Record<string, PartResult>, epochs: number):
+    {name: string, reached: number, f: Medians}|null {
+  const side = modelFitSide(parts);
+  if (side === null) {
+    return null;
+  }
+  const reached = Math.min(epochs, ...side.part.runs.map(
       r => r.find(isModelFit)?.testAccuracyPerStage.length ?? 0));
+  const f = mediansOf(side.part, isModelFit, reached);
+  return f === null ? null : {name: side.name, reached, f};
 }
 
 const runsNote = (runs: number) =>
@@ -170,16 +181,12 @@ const runsNote = (runs: number) =>
  */
 function barLine(parts: Record<string, PartResult>, epochs: number):
     string[] {
-  const side = modelFitSide(parts);
+  const side = modelFitAt(parts, epochs);
   const t = mediansOf(parts.finetune, m => m.method.startsWith('fitByPCA'));
   if (side === null || t === null) {
     return [];
   }
-  const reached = Math.min(epochs, epochsDone(side.part));
-  const f = mediansOf(side.part, isModelFit, reached);
-  if (f === null) {
-    return [];
-  }
+  const {reached, f} = side;
   const met = t.accuracy >= f.accuracy && t.wall < f.wall;
   const short = reached < epochs ?
       `; model.fit's run stopped after ${reached} of its ${epochs} ` +
@@ -209,16 +216,12 @@ function barLine(parts: Record<string, PartResult>, epochs: number):
  */
 function claimLine(parts: Record<string, PartResult>, epochs: number):
     string[] {
-  const side = modelFitSide(parts);
+  const side = modelFitAt(parts, epochs);
   const a = mediansOf(parts.alone, m => m.method === 'fitByPCA, CNN');
   if (side === null || a === null) {
     return [];
   }
-  const reached = Math.min(epochs, epochsDone(side.part));
-  const f = mediansOf(side.part, isModelFit, reached);
-  if (f === null) {
-    return [];
-  }
+  const {reached, f} = side;
   return [
     `Computed layers against SGD on the CNN: fitByPCA alone, no ` +
         `backpropagation, ${pct(a.accuracy)} in ${s0(a.wall)} s (part ` +
